@@ -1,0 +1,110 @@
+"""The per-file step: one `dumb-pypi record` action per distribution file.
+
+`record_action` is the only place that emits it; `py_wheel_dist`, `pypi_dist`
+and `pypi_index` (for plain files) all call it, so every file is inspected
+once, in a small action whose cache key is the file's content.
+"""
+
+load("//rules:providers.bzl", "PyDistInfo")
+load(":generator.bzl", "GENERATOR_ATTRS", "PY_TOOLCHAIN", "run_generator")
+
+# Filename endings of distributions an index accepts; anything else is a
+# mistake in `dists` (a source file, a BUILD output that is not a package).
+DIST_EXTENSIONS = [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz"]
+
+RECORD_ATTR_DOCS = {
+    "yanked_reason": "Marks the file yanked (PEP 592) with this reason; empty: not yanked.",
+    "upload_time": "Upload time to publish, in seconds since the epoch (PEP 700 `upload-time`); -1: none. Never the build clock, so builds stay reproducible.",
+    "uploaded_by": "Who uploaded the file, shown in the web UI; empty: nobody.",
+}
+
+RECORD_ATTRS = {
+    "yanked_reason": attr.string(doc = RECORD_ATTR_DOCS["yanked_reason"]),
+    "upload_time": attr.int(default = -1, doc = RECORD_ATTR_DOCS["upload_time"]),
+    "uploaded_by": attr.string(doc = RECORD_ATTR_DOCS["uploaded_by"]),
+}
+
+def is_dist_filename(filename):
+    for ext in DIST_EXTENSIONS:
+        if filename.endswith(ext) and len(filename) > len(ext):
+            return True
+    return False
+
+def check_dist_file(owner, origin, f):
+    """Fails the build, naming `owner` and `origin`, when `f` is not a wheel or sdist."""
+    if not is_dist_filename(f.basename):
+        fail("%s: %s provides %s, which is not a wheel or sdist (expected a filename ending in %s)" % (
+            owner,
+            origin,
+            f.short_path,
+            ", ".join(DIST_EXTENSIONS),
+        ))
+
+def record_action(ctx, dist, out, origin, yanked_reason = "", upload_time = -1, uploaded_by = ""):
+    """Emits the action `dumb-pypi record DIST --output OUT [...]`.
+
+    Args:
+      ctx: a rule context with GENERATOR_ATTRS and the Python toolchain.
+      dist: File, the wheel or sdist.
+      out: File, the record JSON to write.
+      origin: string, the label the file came from (for messages).
+      yanked_reason: string, PEP 592 reason; empty for not yanked.
+      upload_time: int, seconds since the epoch; -1 for none.
+      uploaded_by: string; empty for none.
+    """
+    args = ctx.actions.args()
+    args.add("record", dist)
+    args.add("--output", out)
+    if yanked_reason:
+        args.add("--yanked-reason", yanked_reason)
+    if upload_time >= 0:
+        args.add("--upload-time", str(upload_time))
+    if uploaded_by:
+        args.add("--uploaded-by", uploaded_by)
+    run_generator(
+        ctx,
+        mnemonic = "DumbPypiRecord",
+        progress_message = "Inspecting %s from %s" % (dist.basename, origin),
+        cli_args = args,
+        inputs = [dist],
+        outputs = [out],
+    )
+
+def _pypi_dist_impl(ctx):
+    origin = str(ctx.attr.src.label)
+    check_dist_file(ctx.label, origin, ctx.file.src)
+    record = ctx.actions.declare_file(ctx.label.name + ".record.json")
+    record_action(
+        ctx,
+        ctx.file.src,
+        record,
+        origin,
+        yanked_reason = ctx.attr.yanked_reason,
+        upload_time = ctx.attr.upload_time,
+        uploaded_by = ctx.attr.uploaded_by,
+    )
+    return [
+        DefaultInfo(files = depset([ctx.file.src])),
+        PyDistInfo(file = ctx.file.src, record = record, origin = origin),
+        OutputGroupInfo(record = depset([record])),
+    ]
+
+pypi_dist = rule(
+    implementation = _pypi_dist_impl,
+    doc = """A prebuilt wheel or sdist (an `http_file`, a checked-in file, another rule's
+output) with index-only facts about it: yanked, upload time, uploader.
+
+Plain files can go into `pypi_index.dists` directly; wrap them in `pypi_dist`
+only to set these attributes.""",
+    attrs = dict(
+        {
+            "src": attr.label(
+                allow_single_file = True,
+                mandatory = True,
+                doc = "The wheel or sdist file, under its real filename.",
+            ),
+        },
+        **dict(RECORD_ATTRS, **GENERATOR_ATTRS)
+    ),
+    toolchains = [PY_TOOLCHAIN],
+)

@@ -1,0 +1,64 @@
+"""Runs the dumb-pypi CLI inside a Bazel action.
+
+    python -I -S -B run_generator.py [--path ENTRY]... [--root-digest OUT] -- CLI ARGS...
+
+The interpreter runs isolated (-I: no PYTHON* variables, no user site; -S: no
+site-packages), so the only importable code is the standard library plus the
+`--path` entries the rule declared as inputs: the dumb_pypi sources and the
+pinned dependency wheels (zip files import fine).
+
+`--root-digest OUT` writes the manifest's root digest to its own file in the
+same action, so an index build stays one action.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def split_argv(argv: list[str]) -> tuple[list[str], str | None, list[str]]:
+    paths: list[str] = []
+    digest_out = None
+    i = 0
+    while i < len(argv) and argv[i] != "--":
+        flag = argv[i]
+        if flag not in ("--path", "--root-digest") or i + 1 >= len(argv):
+            raise SystemExit(f"run_generator.py: unexpected argument {flag!r}")
+        if flag == "--path":
+            paths.append(argv[i + 1])
+        else:
+            digest_out = argv[i + 1]
+        i += 2
+    return paths, digest_out, argv[i + 1 :]
+
+
+def manifest_path(cli_args: list[str]) -> str | None:
+    for i, arg in enumerate(cli_args):
+        if arg == "--manifest" and i + 1 < len(cli_args):
+            return cli_args[i + 1]
+        if arg.startswith("--manifest="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def main(argv: list[str]) -> int:
+    paths, digest_out, cli_args = split_argv(argv)
+    sys.path[0:0] = paths
+    from dumb_pypi.cli import main as cli_main
+
+    status = cli_main(cli_args)
+    if status or digest_out is None:
+        return status
+    manifest = manifest_path(cli_args)
+    if manifest is None:
+        raise SystemExit("run_generator.py: --root-digest needs the CLI's --manifest")
+    with open(manifest, encoding="utf-8") as f:
+        root_digest = json.load(f)["root_digest"]
+    with open(digest_out, "w", encoding="utf-8") as f:
+        f.write(root_digest + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,21 @@
+"""Providers of the dumb-pypi rules."""
+
+PyDistInfo = provider(
+    doc = "One distribution file (wheel or sdist) ready for an index, with its dumb-pypi record.",
+    fields = {
+        "file": "File: the wheel or sdist, under its real filename.",
+        "record": "File: the record JSON `dumb-pypi record` wrote for `file` (one cached action per file).",
+        "origin": "string: the label that provided the file; indexes name it in error messages.",
+    },
+)
+
+PypiIndexInfo = provider(
+    doc = "A built static index: the web root as a directory and as a tarball.",
+    fields = {
+        "tree": "File (directory): the web root; the index is at `simple/`.",
+        "tarball": "File: the same tree as a deterministic `.tar.gz` whose root is the web root.",
+        "manifest": "File: `manifest.json` of the tree (every path with sha256 and size).",
+        "root_digest": "File: one line, `sha256:<hex>`, the manifest's root digest.",
+        "dists": "depset of PyDistInfo: every distribution in the index.",
+    },
+)

@@ -1,0 +1,201 @@
+"""Analysis tests of the dumb-pypi rules (skylib analysistest).
+
+They check what the rules decide at analysis time: filenames, the actions
+they emit (one record per file, one index action), the interpreter those
+actions run, and the errors for bad input.
+"""
+
+load("@bazel_skylib//lib:unittest.bzl", "analysistest", "asserts")
+load("//rules:defs.bzl", "PyDistInfo", "PypiIndexInfo", "py_wheel_dist", "pypi_dist", "pypi_index")
+
+# The interpreter of the toolchain this workspace registers
+# (//third_party/python:toolchain), not a `python3` looked up on PATH.
+_TOOLCHAIN_PYTHON = "/usr/bin/python3"
+
+def _mnemonics(actions):
+    return sorted([a.mnemonic for a in actions if a.mnemonic != "FileWrite"])
+
+def _by_mnemonic(actions, mnemonic):
+    return [a for a in actions if a.mnemonic == mnemonic]
+
+def _basenames(files):
+    return sorted([f.basename for f in files])
+
+# --- py_wheel_dist: filename, actions, interpreter ------------------------
+
+def _wheel_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    target = analysistest.target_under_test(env)
+    asserts.equals(env, ["acme_tools-1.0rc1-py2.py3-none-any.whl"], _basenames(target[DefaultInfo].files.to_list()))
+    info = target[PyDistInfo]
+    asserts.equals(env, "acme_tools-1.0rc1-py2.py3-none-any.whl", info.file.basename)
+    asserts.equals(env, "wheel_under_test.record.json", info.record.basename)
+    asserts.equals(env, str(target.label), info.origin)
+
+    actions = analysistest.target_actions(env)
+    asserts.equals(env, ["DumbPypiRecord", "PyWheelDist"], _mnemonics(actions))
+    for action in _by_mnemonic(actions, "PyWheelDist") + _by_mnemonic(actions, "DumbPypiRecord"):
+        asserts.equals(env, _TOOLCHAIN_PYTHON, action.argv[0], "actions run the toolchain's interpreter")
+        asserts.equals(env, ["-I", "-S", "-B"], action.argv[1:4], "isolated interpreter")
+        asserts.equals(env, {}, action.env, "actions get an empty environment")
+    record = _by_mnemonic(actions, "DumbPypiRecord")[0]
+    asserts.true(env, "--yanked-reason" in record.argv and "broken" in record.argv, "yanked_reason reaches dumb-pypi record")
+    asserts.true(env, "--upload-time" in record.argv and "1700000000" in record.argv, "upload_time reaches dumb-pypi record")
+    asserts.true(env, info.file in record.inputs.to_list(), "the record action reads the wheel")
+    return analysistest.end(env)
+
+wheel_test = analysistest.make(_wheel_test_impl)
+
+# --- py_wheel_dist: bad attributes fail with the reason --------------------
+
+def _bad_version_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    asserts.expect_failure(env, "version \"1.0-beta\" is not a normalised PEP 440 version")
+    return analysistest.end(env)
+
+bad_version_test = analysistest.make(_bad_version_test_impl, expect_failure = True)
+
+def _bad_name_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    asserts.expect_failure(env, "distribution \"-greet\" is not a valid project name")
+    return analysistest.end(env)
+
+bad_name_test = analysistest.make(_bad_name_test_impl, expect_failure = True)
+
+# --- pypi_index: per-file records, one index action -------------------------
+
+def _index_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    target = analysistest.target_under_test(env)
+    info = target[PypiIndexInfo]
+    asserts.equals(env, "index_under_test", info.tree.basename)
+    asserts.true(env, info.tree.is_directory, "the tree is a directory artifact")
+    asserts.equals(env, "index_under_test.tar.gz", info.tarball.basename)
+    asserts.equals(env, "index_under_test.manifest.json", info.manifest.basename)
+    asserts.equals(env, "index_under_test.root_digest", info.root_digest.basename)
+    asserts.equals(env, 3, len(info.dists.to_list()))
+
+    actions = analysistest.target_actions(env)
+
+    # The two wheels bring their own records; only the plain file gets a
+    # record action here, and all three meet in one index action.
+    asserts.equals(env, ["DumbPypiIndex", "DumbPypiRecord"], _mnemonics(actions))
+    index = _by_mnemonic(actions, "DumbPypiIndex")[0]
+    asserts.equals(env, _TOOLCHAIN_PYTHON, index.argv[0])
+    for flag in ["--record-list", "--pool", "--tarball", "--manifest", "--output-dir", "--strict"]:
+        asserts.true(env, flag in index.argv, "index action passes " + flag)
+    asserts.true(env, "Acme internal packages" in index.argv, "title reaches the CLI")
+    inputs = _basenames(index.inputs.to_list())
+    for name in ["greet-1.2.0-py3-none-any.whl", "greet-1.1.0-py3-none-any.whl", "other-0.1.tar.gz", "index_under_test.records.json"]:
+        asserts.true(env, name in inputs, "index action reads " + name)
+    asserts.equals(env, 3, len([n for n in inputs if n.endswith(".record.json")]))
+    asserts.equals(env, ["index_under_test", "index_under_test.manifest.json", "index_under_test.root_digest", "index_under_test.tar.gz"], _basenames(index.outputs.to_list()))
+    return analysistest.end(env)
+
+index_test = analysistest.make(_index_test_impl)
+
+def _packages_url_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    index = _by_mnemonic(analysistest.target_actions(env), "DumbPypiIndex")[0]
+    asserts.true(env, "--packages-url" in index.argv and "https://bucket.example/pkgs/" in index.argv)
+    asserts.false(env, "--pool" in index.argv, "no pool when files live elsewhere")
+    asserts.equals(env, [], [f for f in index.inputs.to_list() if f.basename.startswith("greet-")], "wheels are not inputs of a packages_url index")
+    return analysistest.end(env)
+
+packages_url_test = analysistest.make(_packages_url_test_impl)
+
+def _not_a_dist_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    asserts.expect_failure(env, "provides tests/bazel/testdata/notes.txt, which is not a wheel or sdist")
+    return analysistest.end(env)
+
+not_a_dist_test = analysistest.make(_not_a_dist_test_impl, expect_failure = True)
+
+def _not_a_dist_wrapped_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    asserts.expect_failure(env, "//tests/bazel:notes_dist: //tests/bazel:testdata/notes.txt provides tests/bazel/testdata/notes.txt, which is not a wheel or sdist")
+    return analysistest.end(env)
+
+not_a_dist_wrapped_test = analysistest.make(_not_a_dist_wrapped_test_impl, expect_failure = True)
+
+def analysis_test_suite(name):
+    """Declares the targets under test (tagged manual) and the tests."""
+    py_wheel_dist(
+        name = "wheel_under_test",
+        srcs = ["testdata/pkg/__init__.py"],
+        distribution = "Acme.Tools",
+        python_tag = "py2.py3",
+        upload_time = 1700000000,
+        version = "1.0rc1",
+        yanked_reason = "broken",
+        tags = ["manual"],
+    )
+    py_wheel_dist(
+        name = "bad_version_whl",
+        distribution = "greet",
+        version = "1.0-beta",
+        tags = ["manual"],
+    )
+    py_wheel_dist(
+        name = "bad_name_whl",
+        distribution = "-greet",
+        version = "1.0",
+        tags = ["manual"],
+    )
+    py_wheel_dist(
+        name = "greet_new",
+        srcs = ["testdata/pkg/__init__.py"],
+        distribution = "greet",
+        version = "1.2.0",
+        tags = ["manual"],
+    )
+    py_wheel_dist(
+        name = "greet_old",
+        srcs = ["testdata/pkg/__init__.py"],
+        distribution = "greet",
+        version = "1.1.0",
+        tags = ["manual"],
+    )
+    pypi_index(
+        name = "index_under_test",
+        dists = [":greet_new", ":greet_old", "testdata/other-0.1.tar.gz"],
+        title = "Acme internal packages",
+        tags = ["manual"],
+    )
+    pypi_index(
+        name = "bucket_index_under_test",
+        dists = [":greet_new"],
+        packages_url = "https://bucket.example/pkgs/",
+        tags = ["manual"],
+    )
+    pypi_index(
+        name = "not_a_dist_index",
+        dists = ["testdata/notes.txt"],
+        tags = ["manual"],
+    )
+    pypi_dist(
+        name = "notes_dist",
+        src = "testdata/notes.txt",
+        tags = ["manual"],
+    )
+
+    wheel_test(name = "wheel_test", target_under_test = ":wheel_under_test", size = "small")
+    bad_version_test(name = "bad_version_test", target_under_test = ":bad_version_whl", size = "small")
+    bad_name_test(name = "bad_name_test", target_under_test = ":bad_name_whl", size = "small")
+    index_test(name = "index_test", target_under_test = ":index_under_test", size = "small")
+    packages_url_test(name = "packages_url_test", target_under_test = ":bucket_index_under_test", size = "small")
+    not_a_dist_test(name = "not_a_dist_test", target_under_test = ":not_a_dist_index", size = "small")
+    not_a_dist_wrapped_test(name = "not_a_dist_wrapped_test", target_under_test = ":notes_dist", size = "small")
+
+    native.test_suite(
+        name = name,
+        tests = [
+            ":bad_name_test",
+            ":bad_version_test",
+            ":index_test",
+            ":not_a_dist_test",
+            ":not_a_dist_wrapped_test",
+            ":packages_url_test",
+            ":wheel_test",
+        ],
+    )

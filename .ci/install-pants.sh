@@ -79,7 +79,7 @@ if [[ ! -x "$VENV/bin/pants" ]] || ! "$VENV/bin/python" -c \
     "pantsbuild.pants.testutil==$PANTS_VERSION" "pytest>=7,<9"
 fi
 
-PEX_FILE="$STATE/pex-$PEX_VERSION.pex"
+PEX_FILE="$STATE/pex-v$PEX_VERSION.pex"  # named as url_template expands {version}
 if [[ ! -s "$PEX_FILE" ]]; then
   log "building the pex CLI $PEX_VERSION locally"
   # The machine's global pip config (constraints, local find-links) must not leak in.

@@ -1,0 +1,118 @@
+"""The `dumb_pypi` code as a sandboxed tool: a VenvPex of its sources plus its
+pinned requirements, built once and reused by every record and index process."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pants.backend.python.subsystems.setup import PythonSetup
+from pants.backend.python.target_types import EntryPoint
+from pants.backend.python.util_rules import pex
+from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
+from pants.backend.python.util_rules.pex import PexRequest, VenvPex
+from pants.backend.python.util_rules.pex_requirements import PexRequirements
+from pants.engine.fs import CreateDigest, Digest, FileContent
+from pants.engine.rules import Get, collect_rules, rule
+from pants.option.option_types import StrListOption
+from pants.option.subsystem import Subsystem
+from pants.util.strutil import softwrap
+
+from dumb_pypi_pants.errors import DumbPypiSourcesNotFound
+
+# Where an in-repo checkout keeps the package: <repo>/dumb_pypi beside <repo>/pants-plugins.
+_SIBLING_SOURCES = Path(__file__).resolve().parents[2] / "dumb_pypi"
+
+
+class DumbPypiSubsystem(Subsystem):
+    options_scope = "dumb-pypi"
+    help = "The dumb-pypi index generator that `pypi_index` targets run."
+
+    requirements = StrListOption(
+        default=["jinja2==3.1.6", "markupsafe==3.0.3", "packaging==26.2"],
+        advanced=True,
+        help=softwrap(
+            """
+            Third-party requirements of the `dumb_pypi` package, pinned so that
+            the index is reproducible.
+            """
+        ),
+    )
+    interpreter_constraints = StrListOption(
+        default=[],
+        advanced=True,
+        help=softwrap(
+            """
+            Interpreter constraints for running `dumb_pypi`; empty means
+            `[python].interpreter_constraints`.
+            """
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class DumbPypiTool:
+    pex: VenvPex
+
+
+def locate_dumb_pypi_sources() -> Path:
+    """The `dumb_pypi` package directory: importable one first (a `[GLOBAL].plugins`
+    install or a `pythonpath` entry), else the in-repo sibling of `pants-plugins/`."""
+    spec = importlib.util.find_spec("dumb_pypi")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    if (_SIBLING_SOURCES / "__main__.py").is_file():
+        return _SIBLING_SOURCES
+    raise DumbPypiSourcesNotFound(
+        softwrap(
+            f"""
+            The `dumb_pypi` package is neither importable by Pants nor at
+            {_SIBLING_SOURCES}: add the directory holding it to
+            `[GLOBAL].pythonpath`, or install it with `[GLOBAL].plugins`.
+            """
+        )
+    )
+
+
+def read_dumb_pypi_sources(package_dir: Path) -> tuple[FileContent, ...]:
+    """Every file of the package (code, templates), sorted, without bytecode."""
+    files = []
+    for root, dirs, names in os.walk(package_dir):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            path = Path(root, name)
+            relpath = path.relative_to(package_dir.parent).as_posix()
+            files.append(FileContent(relpath, path.read_bytes()))
+    if not any(f.path == "dumb_pypi/__main__.py" for f in files):
+        raise DumbPypiSourcesNotFound(f"{package_dir} has no __main__.py: not the dumb_pypi package")
+    return tuple(files)
+
+
+@rule(desc="Build the dumb-pypi tool")
+async def build_dumb_pypi_tool(subsystem: DumbPypiSubsystem, python_setup: PythonSetup) -> DumbPypiTool:
+    # Read here rather than at import so a missing package is a clear error on use only.
+    sources = await Get(Digest, CreateDigest(read_dumb_pypi_sources(locate_dumb_pypi_sources())))
+    constraints = subsystem.interpreter_constraints or python_setup.interpreter_constraints
+    venv_pex = await Get(
+        VenvPex,
+        PexRequest(
+            output_filename="dumb_pypi.pex",
+            internal_only=True,
+            requirements=PexRequirements(
+                subsystem.requirements, description_of_origin="[dumb-pypi].requirements"
+            ),
+            interpreter_constraints=InterpreterConstraints(constraints),
+            sources=sources,
+            main=EntryPoint("dumb_pypi.__main__"),
+            description="Build the dumb-pypi tool",
+        ),
+    )
+    return DumbPypiTool(venv_pex)
+
+
+def rules():
+    return [*collect_rules(), *pex.rules()]

@@ -1,0 +1,290 @@
+"""End to end: real bazel builds indexes, real pip and uv install from them.
+
+The session builds the example workspace (tests/e2e/example) and this
+repository's own //:pypi_index in two checkouts at different paths; the tests
+below read those outputs, serve them on 127.0.0.1 and install from them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import socket
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import (
+    EXAMPLE_TARGETS,
+    Checkout,
+    Session,
+    clean_env,
+    copy_checkout,
+    extract,
+    find_uv,
+    read_json_stream,
+    sha256_file,
+)
+
+pytestmark = pytest.mark.bazel
+
+
+def tree_listing(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): sha256_file(p) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def pip_venv(path: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True, env=clean_env())
+    return path / "bin"
+
+
+def pip_install(bindir: Path, index_url: str, *requirements: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(bindir / "python"), "-m", "pip", "install", "--isolated", "--no-cache-dir",
+         "--disable-pip-version-check", "--index-url", index_url, *requirements],
+        env=clean_env(), capture_output=True, text=True, timeout=300,
+    )
+
+
+def uv_install(path: Path, index_url: str, *requirements: str) -> Path:
+    uv = find_uv()
+    env = clean_env()
+    subprocess.run([uv, "venv", "--no-config", "--python", sys.executable, str(path)], check=True, env=env, capture_output=True)
+    proc = subprocess.run(
+        [uv, "pip", "install", "--no-config", "--no-cache", "--python", str(path / "bin" / "python"),
+         "--index-url", index_url, *requirements],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return path / "bin"
+
+
+# --- what one build produces ------------------------------------------------
+
+
+def test_tarball_is_the_tree(checkout_a: Checkout, tmp_path: Path) -> None:
+    bz = checkout_a.example
+    extracted = extract(bz.bin("pypi_index.tar.gz"), tmp_path / "web")
+    assert tree_listing(extracted) == tree_listing(bz.bin("pypi_index"))
+
+    manifest = json.loads(bz.bin("pypi_index.manifest.json").read_text())
+    assert bz.bin("pypi_index.root_digest").read_text() == manifest["root_digest"] + "\n"
+    listing = tree_listing(extracted)
+    assert sorted(manifest["files"]) == sorted(p for p in listing if p != "manifest.json")
+    for path, entry in manifest["files"].items():
+        assert listing[path] == entry["sha256"], path
+
+    # The web root: simple index at simple/, files in the content-addressed pool.
+    assert "simple/index.html" in listing
+    for project in ("greet", "acme-tools", "six", "packaging"):
+        assert f"simple/{project}/index.html" in listing, project
+    pool = {p.rsplit("/", 1)[1]: p for p in listing if p.startswith("packages/") and not p.endswith(".metadata")}
+    assert sorted(pool) == [
+        "acme_tools-0.1.0-py3-none-any.whl",
+        "greet-1.1.0-py3-none-any.whl",
+        "greet-1.2.0-py3-none-any.whl",
+        "packaging-25.0-py3-none-any.whl",
+        "six-1.17.0-py2.py3-none-any.whl",
+        "six-1.17.0.tar.gz",
+    ]
+    for filename, path in pool.items():
+        digest = listing[path]
+        assert path == f"packages/{digest[:2]}/{digest[2:4]}/{digest[4:]}/{filename}"
+
+    greet = (extracted / "simple/greet/index.html").read_text()
+    assert 'data-yanked="broken greeting"' in greet
+    assert "data-requires-python=\"&gt;=3.9\"" in greet
+
+
+def test_tarball_is_deterministic_gzip(checkout_a: Checkout) -> None:
+    data = checkout_a.example.bin("pypi_index.tar.gz").read_bytes()
+    assert data[:2] == b"\x1f\x8b"
+    assert data[4:8] == b"\0\0\0\0", "gzip header mtime must be 0"
+    assert not data[3] & 0x08, "gzip header must carry no file name"
+    import tarfile
+    import io
+
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data))) as tar:
+        members = tar.getmembers()
+    assert [m.name for m in members] == sorted(m.name for m in members)
+    for m in members:
+        assert (m.mtime, m.uid, m.gid, m.uname, m.gname) == (0, 0, 0, "", ""), m.name
+
+
+def test_wheel_is_valid_and_fixed(checkout_a: Checkout) -> None:
+    wheel = checkout_a.example.bin("greet/greet-1.2.0-py3-none-any.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        assert names == [
+            "greet/__init__.py",
+            "greet-1.2.0.data/data/etc/greet/greet.conf",
+            "greet-1.2.0.dist-info/METADATA",
+            "greet-1.2.0.dist-info/WHEEL",
+            "greet-1.2.0.dist-info/entry_points.txt",
+            "greet-1.2.0.dist-info/RECORD",
+        ]
+        for info in zf.infolist():
+            assert info.date_time == (1980, 1, 1, 0, 0, 0), info.filename
+            assert info.external_attr >> 16 == 0o100644, info.filename
+        import base64
+        import hashlib
+
+        rows = [line.split(",") for line in zf.read("greet-1.2.0.dist-info/RECORD").decode().splitlines()]
+        assert [r[0] for r in rows] == names
+        for name, digest, size in rows[:-1]:
+            data = zf.read(name)
+            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            assert (digest, int(size)) == (f"sha256={expected}", len(data)), name
+        metadata = zf.read("greet-1.2.0.dist-info/METADATA").decode()
+    assert "Name: greet\nVersion: 1.2.0\n" in metadata
+    assert "Requires-Dist: packaging>=21\n" in metadata
+    assert "Requires-Python: >=3.9\n" in metadata
+    assert metadata.endswith("Says hello. Built by `py_wheel_dist` in the dumb-pypi Bazel example.\n")
+
+
+def test_packages_url_index_links_elsewhere(checkout_a: Checkout, tmp_path: Path) -> None:
+    extracted = extract(checkout_a.example.bin("bucket_index.tar.gz"), tmp_path / "web")
+    assert not (extracted / "packages").exists()
+    assert "https://bucket.example/pkgs/greet-1.2.0-py3-none-any.whl" in (extracted / "simple/greet/index.html").read_text()
+
+
+# --- real installs --------------------------------------------------------------
+
+
+def test_pip_and_uv_install_from_example(checkout_a: Checkout, tmp_path: Path, serve) -> None:
+    url = serve(extract(checkout_a.example.bin("pypi_index.tar.gz"), tmp_path / "web")) + "/simple/"
+
+    pip_bin = pip_venv(tmp_path / "pip")
+    proc = pip_install(pip_bin, url, "greet")
+    assert proc.returncode == 0, proc.stderr
+    assert "greet-1.2.0" in proc.stdout and "packaging-25.0" in proc.stdout
+    out = subprocess.run([str(pip_bin / "greet")], capture_output=True, text=True, check=True).stdout
+    assert out == "hello from greet 1.2.0; greeting=hi\n"
+
+    # The yanked release is only taken when pinned exactly (PEP 592).
+    proc = pip_install(pip_bin, url, "greet<1.2")
+    assert proc.returncode != 0 and "greet" in proc.stderr
+
+    uv_bin = uv_install(tmp_path / "uv", url, "acme-tools[greet]")
+    out = subprocess.run(
+        [str(uv_bin / "python"), "-c", "import acme.tools, greet; print(acme.tools.answer(), greet.__version__)"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert out == "42 1.2.0\n"
+
+
+def test_pip_and_uv_install_dumb_pypi_from_root_index(checkout_a: Checkout, tmp_path: Path, serve) -> None:
+    """`bazel build //:pypi_index` gives an index that installs a working CLI, alone."""
+    url = serve(extract(checkout_a.main.bin("pypi_index.tar.gz"), tmp_path / "web")) + "/simple/"
+    pip_bin = pip_venv(tmp_path / "pip")
+    proc = pip_install(pip_bin, url, "dumb-pypi")
+    assert proc.returncode == 0, proc.stderr
+    for bindir in (pip_bin, uv_install(tmp_path / "uv", url, "dumb-pypi")):
+        proc = subprocess.run([str(bindir / "dumb-pypi"), "--help"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert "--package-list" in proc.stdout
+
+
+# --- reproducible and cacheable ------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["example", "main"])
+def test_two_checkouts_same_bytes(checkout_a: Checkout, checkout_b: Checkout, which: str) -> None:
+    a, b = getattr(checkout_a, which), getattr(checkout_b, which)
+    for output in ("pypi_index.tar.gz", "pypi_index.manifest.json", "pypi_index.root_digest"):
+        assert sha256_file(a.bin(output)) == sha256_file(b.bin(output)), output
+    # No path of either checkout or output base leaks into the outputs.
+    content = gzip.decompress(a.bin("pypi_index.tar.gz").read_bytes())
+    for leak in (checkout_a.root, checkout_b.root, a.output_base, b.output_base, Path("/tmp")):
+        assert str(leak).encode() not in content, leak
+
+
+def _fresh_output_base_build(session: Session, checkout: Checkout, name: str, flags: list[str], tmp_path: Path) -> dict:
+    results = {}
+    for which, workspace, targets in (
+        ("example", checkout.root / "tests/e2e/example", EXAMPLE_TARGETS),
+        ("main", checkout.root, ("//:pypi_index",)),
+    ):
+        bz = session.bazel(workspace, f"{name}-{which}", flags)
+        log = tmp_path / f"{name}-{which}.exec.json"
+        result = bz.build(*targets, flags=[f"--execution_log_json_file={log}"])
+        results[which] = (bz, result, read_json_stream(log))
+        bz.shutdown()
+    return results
+
+
+def test_disk_cache_second_output_base_executes_nothing(
+    bazel_session: Session, checkout_a: Checkout, checkout_b: Checkout, tmp_path: Path
+) -> None:
+    results = _fresh_output_base_build(
+        bazel_session, checkout_b, "c", [f"--disk_cache={bazel_session.disk_cache}"], tmp_path
+    )
+    for which, (bz, result, spawns) in results.items():
+        assert result.executed == 0, (which, result.processes)
+        assert result.processes.get("remote cache hit", 0) > 0, (which, result.processes)
+        assert spawns and all(s.get("remoteCacheHit") for s in spawns), which
+        assert sha256_file(bz.bin("pypi_index.tar.gz")) == sha256_file(getattr(checkout_a, which).bin("pypi_index.tar.gz"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_nginx_http_remote_cache(bazel_session: Session, checkout_a: Checkout, checkout_b: Checkout, tmp_path: Path) -> None:
+    """A cold output base fills nginx; a fresh one in the other checkout executes nothing."""
+    prefix = tmp_path / "nginx"
+    (prefix / "cache").mkdir(parents=True)
+    (prefix / "logs").mkdir()
+    os.chmod(prefix / "cache", 0o777)
+    port = _free_port()
+    conf = prefix / "nginx.conf"
+    conf.write_text(
+        "worker_processes 1;\n"
+        "error_log logs/error.log;\n"
+        "pid logs/nginx.pid;\n"
+        "events {}\n"
+        "http {\n"
+        "  access_log off;\n"
+        f"  client_body_temp_path {prefix}/body;\n"
+        f"  server {{ listen 127.0.0.1:{port};\n"
+        f"    location /cache/ {{ root {prefix}; dav_methods PUT; create_full_put_path on;\n"
+        "      client_max_body_size 1G; }\n"
+        "  }\n"
+        "}\n"
+    )
+    nginx = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"])
+    try:
+        remote = [f"--remote_cache=http://127.0.0.1:{port}/cache"]
+        first = _fresh_output_base_build(bazel_session, checkout_a, "d", remote, tmp_path)
+        assert all(result.executed > 0 for _bz, result, _s in first.values()), "cold build must execute"
+        second = _fresh_output_base_build(bazel_session, checkout_b, "e", remote, tmp_path)
+        for which, (bz, result, spawns) in second.items():
+            assert result.executed == 0, (which, result.processes)
+            assert spawns and all(s.get("remoteCacheHit") for s in spawns), which
+            assert sha256_file(bz.bin("pypi_index.tar.gz")) == sha256_file(getattr(checkout_a, which).bin("pypi_index.tar.gz"))
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=30)
+
+
+def test_one_changed_wheel_reruns_three_actions(bazel_session: Session, checkout_a: Checkout) -> None:
+    root = copy_checkout(bazel_session.root / "inc")
+    bz = bazel_session.bazel(root / "tests/e2e/example", "inc", [f"--disk_cache={bazel_session.disk_cache}"])
+    bz.build("//:pypi_index")
+    assert bz.build("//:pypi_index").executed == 0, "no-op rebuild executes nothing"
+    tools = root / "tests/e2e/example/acme/tools.py"
+    tools.write_text(tools.read_text() + "\n\ndef question() -> str:\n    return 'six times nine'\n")
+    result = bz.build("//:pypi_index")
+    # The acme wheel, its record, the index: nothing else.
+    assert result.executed == 3, result.processes
+    bz.shutdown()
+
+
+def test_analysis_tests_pass(checkout_a: Checkout) -> None:
+    result = checkout_a.main.run("test", "//tests/bazel:analysis_tests")
+    assert "7 tests pass" in result.stderr + result.stdout

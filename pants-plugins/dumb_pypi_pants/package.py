@@ -32,7 +32,7 @@ from dumb_pypi_pants.target_types import (
     PypiIndexOutputPathField,
     PypiIndexTitleField,
 )
-from dumb_pypi_pants.tool import DumbPypiTool
+from dumb_pypi_pants.tool import DumbPypiTool, DumbPypiToolRequest
 
 # Flags the backend owns; setting them through `extra_args` would break the layout.
 _RESERVED_FLAGS = ("--output-dir", "--record-list", "--pool", "--tarball", "--manifest")
@@ -66,7 +66,8 @@ class DistRecord:
 
 
 @rule(desc="Inspect a distribution file with dumb-pypi", level=LogLevel.DEBUG)
-async def record_dist_file(request: RecordRequest, tool: DumbPypiTool) -> DistRecord:
+async def record_dist_file(request: RecordRequest) -> DistRecord:
+    tool = await Get(DumbPypiTool, DumbPypiToolRequest())
     output = f"{request.filename}.record.json"
     result = await Get(
         FallibleProcessResult,
@@ -98,12 +99,13 @@ def check_extra_args(address_spec: str, extra_args: tuple[str, ...]) -> None:
 
 
 @rule(desc="Build a PyPI index with dumb-pypi")
-async def package_pypi_index(field_set: PypiIndexFieldSet, tool: DumbPypiTool) -> BuiltPackage:
+async def package_pypi_index(field_set: PypiIndexFieldSet) -> BuiltPackage:
     spec = field_set.address.spec
     extra_args = tuple(field_set.extra_args.value or ())
     check_extra_args(spec, extra_args)
     dist_files = await Get(DistFiles, DistFilesRequest(field_set.address, field_set.dependencies))
     records = await MultiGet(Get(DistRecord, RecordRequest(f.filename, f.digest)) for f in dist_files)
+    tool = await Get(DumbPypiTool, DumbPypiToolRequest())
     refused = [(f, r) for f, r in zip(dist_files, records) if r.exit_code != 0]
     if refused:
         raise DumbPypiFailed(

@@ -53,6 +53,11 @@ class DumbPypiSubsystem(Subsystem):
 
 
 @dataclass(frozen=True)
+class DumbPypiToolRequest:
+    """Asked for explicitly, so inputs are validated before the tool is built."""
+
+
+@dataclass(frozen=True)
 class DumbPypiTool:
     pex: VenvPex
 
@@ -93,7 +98,9 @@ def read_dumb_pypi_sources(package_dir: Path) -> tuple[FileContent, ...]:
 
 
 @rule(desc="Build the dumb-pypi tool")
-async def build_dumb_pypi_tool(subsystem: DumbPypiSubsystem, python_setup: PythonSetup) -> DumbPypiTool:
+async def build_dumb_pypi_tool(
+    _: DumbPypiToolRequest, subsystem: DumbPypiSubsystem, python_setup: PythonSetup
+) -> DumbPypiTool:
     # Read here rather than at import so a missing package is a clear error on use only.
     sources = await Get(Digest, CreateDigest(read_dumb_pypi_sources(locate_dumb_pypi_sources())))
     constraints = subsystem.interpreter_constraints or python_setup.interpreter_constraints

@@ -1,0 +1,130 @@
+"""`pants package` of a `pypi_index` through the real rules: the tool PEX is
+built from the in-repo `dumb_pypi`, and every record and the index step run
+as real sandboxed processes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+from pathlib import PurePosixPath
+
+import pytest
+from pants.core.goals.package import BuiltPackage
+from pants.engine.addresses import Address
+from pants.engine.fs import DigestContents
+from pants.testutil.rule_runner import RuleRunner
+
+from dumb_pypi_pants.package import PypiIndexFieldSet
+from helpers import make_prebuilt, raises_with
+
+GREET_BUILD = """
+python_sources(name="lib", sources=["greet/*.py"])
+python_distribution(
+    name="dist",
+    dependencies=[":lib"],
+    provides=python_artifact(name="greet", version="1.0.0"),
+)
+"""
+
+
+def package(rule_runner: RuleRunner, address: Address) -> tuple[BuiltPackage, dict[str, bytes]]:
+    tgt = rule_runner.get_target(address)
+    built = rule_runner.request(BuiltPackage, [PypiIndexFieldSet.create(tgt)])
+    contents = rule_runner.request(DigestContents, [built.digest])
+    return built, {c.path: c.content for c in contents}
+
+
+def prebuilt_files() -> dict[str, bytes]:
+    module = make_prebuilt()
+    return {
+        "prebuilt/hello_prebuilt-0.1.0-py3-none-any.whl": module.wheel_bytes(),
+        "prebuilt/hello_prebuilt-0.1.0.tar.gz": module.sdist_bytes(),
+        "prebuilt/BUILD": 'files(name="files", sources=["*.whl", "*.tar.gz"])',
+    }
+
+
+def test_index_of_a_distribution_and_prebuilt_files(rule_runner: RuleRunner) -> None:
+    prebuilt = prebuilt_files()
+    rule_runner.write_files(
+        {
+            **prebuilt,
+            "src/greet/greet/__init__.py": "def hi() -> str:\n    return 'hi'\n",
+            "src/greet/BUILD": GREET_BUILD,
+            "site/BUILD": 'pypi_index(name="index", title="Test index", '
+            'dependencies=["src/greet:dist", "prebuilt:files"])',
+        }
+    )
+    built, out = package(rule_runner, Address("site", target_name="index"))
+
+    assert [a.relpath for a in built.artifacts] == [
+        "site/index/",
+        "site/index.tar.gz",
+        "site/index.manifest.json",
+    ]
+    tree = {p[len("site/index/"):]: data for p, data in out.items() if p.startswith("site/index/")}
+
+    # Every input sits in the content-addressed pool under its own sha256.
+    pooled = {PurePosixPath(p).name: (p, data) for p, data in tree.items() if p.startswith("packages/")}
+    expected_names = {
+        "greet-1.0.0-py3-none-any.whl",
+        "greet-1.0.0.tar.gz",
+        "hello_prebuilt-0.1.0-py3-none-any.whl",
+        "hello_prebuilt-0.1.0.tar.gz",
+    }
+    assert expected_names <= set(pooled)
+    for name in expected_names:
+        path, data = pooled[name]
+        h = hashlib.sha256(data).hexdigest()
+        assert path == f"packages/{h[:2]}/{h[2:4]}/{h[4:]}/{name}"
+    for name in ("hello_prebuilt-0.1.0-py3-none-any.whl", "hello_prebuilt-0.1.0.tar.gz"):
+        assert pooled[name][1] == prebuilt[f"prebuilt/{name}"]
+    assert "simple/greet/index.html" in tree
+    assert "simple/hello-prebuilt/index.html" in tree
+    assert "Test index" in tree["index.html"].decode()
+
+    # The manifest describes exactly the tree, and the tarball holds exactly the tree.
+    manifest = json.loads(out["site/index.manifest.json"])
+    assert manifest == json.loads(tree["manifest.json"])
+    assert set(manifest["files"]) == set(tree) - {"manifest.json"}
+    for path, entry in manifest["files"].items():
+        assert entry == {"sha256": hashlib.sha256(tree[path]).hexdigest(), "size": len(tree[path])}
+    with tarfile.open(fileobj=io.BytesIO(out["site/index.tar.gz"])) as tf:
+        members = {m.name.removeprefix("./"): tf.extractfile(m).read() for m in tf.getmembers() if m.isfile()}
+    assert members == tree
+
+
+def test_tree_does_not_depend_on_where_it_is_built(rule_runner: RuleRunner) -> None:
+    prebuilt = prebuilt_files()
+    deps = 'dependencies=["prebuilt:files"], title="Same"'
+    rule_runner.write_files(
+        {
+            **prebuilt,
+            "a/BUILD": f'pypi_index(name="one", {deps})',
+            "b/c/BUILD": f'pypi_index(name="two", {deps}, output_path="elsewhere/idx")',
+        }
+    )
+    _, one = package(rule_runner, Address("a", target_name="one"))
+    _, two = package(rule_runner, Address("b/c", target_name="two"))
+    assert one["a/one.manifest.json"] == two["elsewhere/idx.manifest.json"]
+    assert one["a/one.tar.gz"] == two["elsewhere/idx.tar.gz"]
+
+
+def test_file_that_is_not_a_distribution_is_named(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "docs/notes.txt": "not a wheel\n",
+            "docs/BUILD": 'file(name="notes", source="notes.txt")',
+            "BUILD": 'pypi_index(name="index", dependencies=["docs:notes"])',
+        }
+    )
+    with raises_with("pypi_index //:index: dumb-pypi refused these inputs", "notes.txt from docs:notes"):
+        package(rule_runner, Address("", target_name="index"))
+
+
+@pytest.mark.parametrize("bad", ["--title"])
+def test_index_step_failure_is_reported(rule_runner: RuleRunner, bad: str) -> None:
+    rule_runner.write_files({**prebuilt_files(), "BUILD": f'pypi_index(name="index", dependencies=["prebuilt:files"], extra_args=["{bad}"])'})
+    with raises_with("pypi_index //:index: dumb-pypi failed (exit"):
+        package(rule_runner, Address("", target_name="index"))

@@ -25,13 +25,16 @@ from dumb_pypi_pants.errors import DumbPypiSourcesNotFound
 # Where an in-repo checkout keeps the package: <repo>/dumb_pypi beside <repo>/pants-plugins.
 _SIBLING_SOURCES = Path(__file__).resolve().parents[2] / "dumb_pypi"
 
+# The pins of the Bazel rules (third_party/deps.bzl), so both build the same bytes.
+DEFAULT_REQUIREMENTS = ("jinja2==3.1.6", "markupsafe==3.0.2", "packaging==25.0")
+
 
 class DumbPypiSubsystem(Subsystem):
     options_scope = "dumb-pypi"
     help = "The dumb-pypi index generator that `pypi_index` targets run."
 
     requirements = StrListOption(
-        default=["jinja2==3.1.6", "markupsafe==3.0.3", "packaging==26.2"],
+        default=list(DEFAULT_REQUIREMENTS),
         advanced=True,
         help=softwrap(
             """

@@ -1,0 +1,35 @@
+"""The tool the backend runs: the in-repo `dumb_pypi`, with the same pins as
+the Bazel rules."""
+
+from __future__ import annotations
+
+import re
+
+from dumb_pypi_pants.tool import DEFAULT_REQUIREMENTS, locate_dumb_pypi_sources, read_dumb_pypi_sources
+from helpers import REPO_ROOT
+
+
+def test_requirement_pins_match_the_bazel_rules() -> None:
+    # deps.bzl names each pinned wheel by its filename: <name>-<version>-<tags>.whl
+    deps = (REPO_ROOT / "third_party/deps.bzl").read_text()
+    bazel_pins = {
+        (m.group(1).lower(), m.group(2))
+        for m in re.finditer(r"/([A-Za-z0-9_]+)-([0-9][^-]*)-[^/\"]+\.whl", deps)
+    }
+    pants_pins = {tuple(req.lower().split("==")) for req in DEFAULT_REQUIREMENTS}
+    assert pants_pins == bazel_pins
+
+
+def test_sources_are_the_in_repo_package_without_bytecode() -> None:
+    package_dir = locate_dumb_pypi_sources()
+    assert package_dir == REPO_ROOT / "dumb_pypi"
+    files = read_dumb_pypi_sources(package_dir)
+    paths = [f.path for f in files]
+    assert "dumb_pypi/__main__.py" in paths and "dumb_pypi/cli.py" in paths
+    assert not [p for p in paths if "__pycache__" in p or p.endswith(".pyc")]
+    on_disk = sorted(
+        p.relative_to(REPO_ROOT).as_posix()
+        for p in package_dir.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    )
+    assert sorted(paths) == on_disk

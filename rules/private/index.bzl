@@ -4,8 +4,13 @@ load("//rules:providers.bzl", "PyDistInfo", "PypiIndexInfo")
 load(":generator.bzl", "GENERATOR_ATTRS", "PY_TOOLCHAIN", "run_generator")
 load(":record.bzl", "check_dist_file", "record_action")
 
+PYPI_INDEX_DOC = """A static PyPI index: `<name>/` (the web root; the index is at `simple/`),
+`<name>.tar.gz` (the same tree, deterministic), `<name>.manifest.json` and
+`<name>.root_digest` (output groups `tree`, `tarball`, `manifest`,
+`root_digest`)."""
+
 INDEX_ATTR_DOCS = {
-    "dists": "Wheels and sdists to publish: `py_wheel_dist` / `pypi_dist` targets, `http_file`s (`@x//file`), checked-in files, other rules' outputs. Every file must be named like a wheel or sdist. Two files with the same name must have the same content.",
+    "dists": "Required. Wheels and sdists to publish: `py_wheel_dist` / `pypi_dist` targets, `http_file`s (`@x//file`), checked-in files, other rules' outputs. Every file must be named like a wheel or sdist. Two files with the same name must have the same content.",
     "title": "Title of the web UI pages.",
     "logo": "URL of a logo for the web UI.",
     "logo_width": "Width of that logo in pixels; 0: natural size.",
@@ -106,10 +111,7 @@ def _pypi_index_impl(ctx):
 
 pypi_index_rule = rule(
     implementation = _pypi_index_impl,
-    doc = """A static PyPI index: `<name>/` (the web root; the index is at `simple/`),
-`<name>.tar.gz` (the same tree, deterministic), `<name>.manifest.json` and
-`<name>.root_digest` (output groups `tree`, `tarball`, `manifest`,
-`root_digest`).""",
+    doc = PYPI_INDEX_DOC,
     attrs = dict(
         {
             "dists": attr.label_list(allow_files = True, mandatory = True, doc = INDEX_ATTR_DOCS["dists"]),

@@ -64,11 +64,26 @@ def record_action(ctx, dist, out, origin, yanked_reason = "", upload_time = -1, 
     run_generator(
         ctx,
         mnemonic = "DumbPypiRecord",
-        progress_message = "Inspecting %s from %s" % (dist.basename, origin),
+        progress_message = "Inspecting %s from %s%s" % (
+            dist.basename,
+            origin,
+            "" if origin == str(ctx.label) else " for " + str(ctx.label),
+        ),
         cli_args = args,
         inputs = [dist],
         outputs = [out],
     )
+
+PYPI_DIST_DOC = """A prebuilt wheel or sdist (an `http_file`, a checked-in file, another rule's
+output) with index-only facts about it: yanked, upload time, uploader.
+
+Plain files can go into `pypi_index.dists` directly; wrap them in `pypi_dist`
+only to set these attributes."""
+
+PYPI_DIST_ATTR_DOCS = dict(
+    {"src": "Required. The wheel or sdist file, under its real filename."},
+    **RECORD_ATTR_DOCS
+)
 
 def _pypi_dist_impl(ctx):
     origin = str(ctx.attr.src.label)
@@ -91,17 +106,13 @@ def _pypi_dist_impl(ctx):
 
 pypi_dist = rule(
     implementation = _pypi_dist_impl,
-    doc = """A prebuilt wheel or sdist (an `http_file`, a checked-in file, another rule's
-output) with index-only facts about it: yanked, upload time, uploader.
-
-Plain files can go into `pypi_index.dists` directly; wrap them in `pypi_dist`
-only to set these attributes.""",
+    doc = PYPI_DIST_DOC,
     attrs = dict(
         {
             "src": attr.label(
                 allow_single_file = True,
                 mandatory = True,
-                doc = "The wheel or sdist file, under its real filename.",
+                doc = PYPI_DIST_ATTR_DOCS["src"],
             ),
         },
         **dict(RECORD_ATTRS, **GENERATOR_ATTRS)

@@ -189,9 +189,15 @@ def _py_wheel_dist_impl(ctx):
         OutputGroupInfo(record = depset([record])),
     ]
 
+PY_WHEEL_DIST_DOC = """A pure-Python wheel (`<name>-<version>-<python_tag>-none-any.whl`, named at
+analysis time), built hermetically and byte-identically on every build: sorted
+entries, fixed timestamps and permissions, RECORD with sha256 of every entry.
+Provides `PyDistInfo` (with its record, output group `record`) for
+`pypi_index`."""
+
 WHEEL_ATTR_DOCS = {
-    "distribution": "Project name as written in METADATA (`Name:`). The filename uses its escaped form: `Acme.Greet` gives `acme_greet-...`.",
-    "version": "PEP 440 version in normalised form (`1.2.0`, `2.0rc1`, `1.0.post1`); anything else fails the build.",
+    "distribution": "Required. Project name as written in METADATA (`Name:`). The filename uses its escaped form: `Acme.Greet` gives `acme_greet-...`.",
+    "version": "Required. PEP 440 version in normalised form (`1.2.0`, `2.0rc1`, `1.0.post1`); anything else fails the build.",
     "srcs": "Files of the wheel's root (purelib): each lands at its path relative to `strip_prefix`.",
     "strip_prefix": "Directory whose contents form the wheel root. Empty (default): this package. Relative: below this package. Starting with `/`: from the repository root (`/` alone: the root itself).",
     "data": "Data files installed under the environment's prefix: label -> directory, e.g. `{\":greet.conf\": \"etc/greet\"}` installs `<prefix>/etc/greet/greet.conf`.",
@@ -239,7 +245,7 @@ _WHEEL_ATTRS = {
 
 py_wheel_dist = rule(
     implementation = _py_wheel_dist_impl,
-    doc = "A pure-Python wheel built hermetically and byte-reproducibly, ready for `pypi_index`.",
+    doc = PY_WHEEL_DIST_DOC,
     attrs = dict(
         _WHEEL_ATTRS,
         _wheelmaker = attr.label(

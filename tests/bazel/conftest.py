@@ -36,6 +36,7 @@ CHECKOUT_ENTRIES = [
     "BUILD",
     "MODULE.bazel",
     "WORKSPACE",
+    "docs/rules.md",
     "dumb_pypi",
     "rules",
     "third_party",
@@ -106,7 +107,6 @@ class Bazel:
         argv = [
             "bazel",
             "--nohome_rc",
-            "--nosystem_rc",
             f"--output_base={self.output_base}",
             "--max_idle_secs=120",
             command,
@@ -130,7 +130,7 @@ class Bazel:
 
     def shutdown(self) -> None:
         subprocess.run(
-            ["bazel", "--nohome_rc", "--nosystem_rc", f"--output_base={self.output_base}", "shutdown"],
+            ["bazel", "--nohome_rc", f"--output_base={self.output_base}", "shutdown"],
             cwd=self.workspace,
             capture_output=True,
             timeout=120,

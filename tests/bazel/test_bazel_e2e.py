@@ -7,12 +7,16 @@ below read those outputs, serve them on 127.0.0.1 and install from them.
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
+import io
 import json
 import os
 import socket
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -109,7 +113,8 @@ def test_tarball_is_deterministic_gzip(checkout_a: Checkout) -> None:
 
     with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data))) as tar:
         members = tar.getmembers()
-    assert [m.name for m in members] == sorted(m.name for m in members)
+    # Sorted path by path: a directory's entries follow it, children in order.
+    assert [m.name for m in members] == sorted((m.name for m in members), key=lambda n: n.split("/"))
     for m in members:
         assert (m.mtime, m.uid, m.gid, m.uname, m.gname) == (0, 0, 0, "", ""), m.name
 
@@ -129,9 +134,6 @@ def test_wheel_is_valid_and_fixed(checkout_a: Checkout) -> None:
         for info in zf.infolist():
             assert info.date_time == (1980, 1, 1, 0, 0, 0), info.filename
             assert info.external_attr >> 16 == 0o100644, info.filename
-        import base64
-        import hashlib
-
         rows = [line.split(",") for line in zf.read("greet-1.2.0.dist-info/RECORD").decode().splitlines()]
         assert [r[0] for r in rows] == names
         for name, digest, size in rows[:-1]:
@@ -288,3 +290,11 @@ def test_one_changed_wheel_reruns_three_actions(bazel_session: Session, checkout
 def test_analysis_tests_pass(checkout_a: Checkout) -> None:
     result = checkout_a.main.run("test", "//tests/bazel:analysis_tests")
     assert "7 tests pass" in result.stderr + result.stdout
+
+
+def test_docs_are_generated_from_the_rules(checkout_a: Checkout) -> None:
+    checkout_a.main.build("//rules:docs")
+    generated = checkout_a.main.bin("rules/rules.md").read_text()
+    assert generated == (checkout_a.root / "docs/rules.md").read_text(), (
+        "docs/rules.md is stale: bazel build //rules:docs && cp bazel-bin/rules/rules.md docs/rules.md"
+    )

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Benchmark of the Bazel rules on a generated workspace of many wheels.
+
+    python bench/bazel_bench.py [--wheels 500] [--dir /tmp/dumb-pypi-bench] [--json OUT]
+
+Generates a workspace with N `py_wheel_dist` targets (one package each) and
+one `pypi_index` over all of them, then measures with the real bazel:
+
+* cold build (fresh output base, no cache): wall time and actions executed;
+* no-op rebuild: wall time (target: under 1 s) and actions executed (0);
+* one wheel's source changed: actions executed (target: at most 3: that
+  wheel, its record, the index) and wall time.
+
+Prints one line per figure and, with --json, writes them as JSON. Exits 1 when
+a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+WORKSPACE = """\
+workspace(name = "bench")
+
+local_repository(name = "dumb_pypi", path = {repo!r})
+
+local_repository(name = "rules_cc", path = {repo!r} + "/third_party/bazel/rules_cc")
+
+local_repository(name = "remote_coverage_tools", path = {repo!r} + "/third_party/bazel/remote_coverage_tools")
+
+local_repository(name = "rules_java", path = "/usr/share/bazel/rules/java")
+
+load("@dumb_pypi//rules:repositories.bzl", "dumb_pypi_dependencies")
+
+dumb_pypi_dependencies()
+
+register_toolchains("@dumb_pypi//third_party/python:toolchain")
+"""
+
+PACKAGE_BUILD = """\
+load("@dumb_pypi//rules:defs.bzl", "py_wheel_dist")
+
+py_wheel_dist(
+    name = "whl",
+    srcs = ["__init__.py"],
+    distribution = "bench-{i:04d}",
+    requires = {requires!r},
+    strip_prefix = "/",
+    version = "1.0.{i}",
+    visibility = ["//visibility:public"],
+)
+"""
+
+ROOT_BUILD = """\
+load("@dumb_pypi//rules:defs.bzl", "pypi_index")
+
+pypi_index(
+    name = "pypi_index",
+    dists = [{dists}],
+    title = "bench",
+)
+"""
+
+
+def generate(root: Path, wheels: int) -> None:
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    (root / "WORKSPACE").write_text(WORKSPACE.format(repo=str(REPO)))
+    (root / ".bazelrc").write_text(f"import {REPO}/.bazelrc\n")
+    (root / ".bazelversion").write_text((REPO / ".bazelversion").read_text())
+    for i in range(wheels):
+        pkg = root / f"bench_{i:04d}"
+        pkg.mkdir()
+        # Each wheel depends on the previous one, like a real monorepo.
+        requires = [f"bench-{i - 1:04d}>=1"] if i else []
+        (pkg / "BUILD").write_text(PACKAGE_BUILD.format(i=i, requires=requires))
+        (pkg / "__init__.py").write_text(f'"""Generated package {i}."""\n\nVALUE = {i}\n')
+    dists = ", ".join(f'"//bench_{i:04d}:whl"' for i in range(wheels))
+    (root / "BUILD").write_text(ROOT_BUILD.format(dists=dists))
+
+
+_PROCESSES = re.compile(r"INFO: \d+ process(?:es)?(?:: (.*))?\.$", re.M)
+
+
+def executed(stderr: str) -> int:
+    """Spawns run on this machine, from Bazel's `INFO: N processes: ...` line."""
+    matches = _PROCESSES.findall(stderr)
+    total = 0
+    for part in (matches[-1] if matches else "").split(", "):
+        if part:
+            number, kind = part.split(" ", 1)
+            if kind not in ("internal", "remote cache hit"):
+                total += int(number)
+    return total
+
+
+def build(root: Path, output_base: Path) -> tuple[float, int]:
+    argv = ["bazel", "--nohome_rc", f"--output_base={output_base}", "build", "//:pypi_index"]
+    start = time.monotonic()
+    proc = subprocess.run(argv, cwd=root, capture_output=True, text=True)
+    elapsed = time.monotonic() - start
+    if proc.returncode != 0:
+        sys.exit(f"bazel build failed:\n{proc.stderr[-4000:]}")
+    return elapsed, executed(proc.stderr)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--wheels", type=int, default=500)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/dumb-pypi-bazel-bench"))
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+
+    workspace, output_base = args.dir / "workspace", args.dir / "output_base"
+    generate(workspace, args.wheels)
+    if output_base.exists():
+        subprocess.run(["bazel", "--nohome_rc", f"--output_base={output_base}", "shutdown"], cwd=workspace)
+        shutil.rmtree(output_base, ignore_errors=True)
+    # Start the server first, so the cold figure is the build, not the JVM.
+    subprocess.run(["bazel", "--nohome_rc", f"--output_base={output_base}", "version"], cwd=workspace,
+                   capture_output=True, check=True)
+
+    cold_s, cold_n = build(workspace, output_base)
+    noop_s, noop_n = build(workspace, output_base)
+    changed = workspace / f"bench_{args.wheels // 2:04d}" / "__init__.py"
+    changed.write_text(changed.read_text() + "CHANGED = True\n")
+    one_s, one_n = build(workspace, output_base)
+    subprocess.run(["bazel", "--nohome_rc", f"--output_base={output_base}", "shutdown"], cwd=workspace)
+
+    figures = {
+        "wheels": args.wheels,
+        "cold_build_seconds": round(cold_s, 2),
+        "cold_build_actions": cold_n,
+        "noop_rebuild_seconds": round(noop_s, 2),
+        "noop_rebuild_actions": noop_n,
+        "one_wheel_changed_actions": one_n,
+        "one_wheel_changed_seconds": round(one_s, 2),
+    }
+    for key, value in figures.items():
+        print(f"{key}: {value}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+    missed = []
+    if one_n > 3:
+        missed.append(f"changing one wheel re-ran {one_n} actions (target: at most 3)")
+    if noop_s >= 1.0 or noop_n:
+        missed.append(f"no-op rebuild took {noop_s:.2f} s and ran {noop_n} actions (target: under 1 s, 0)")
+    for m in missed:
+        print("MISSED:", m, file=sys.stderr)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

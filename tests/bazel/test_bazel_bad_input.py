@@ -1,0 +1,60 @@
+"""Bad input fails the build with a message naming the target and the reason.
+
+Each case is a target of tests/e2e/bad, built alone in one shared output base.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import Bazel, Session, copy_checkout
+
+pytestmark = pytest.mark.bazel
+
+
+@pytest.fixture(scope="module")
+def bad_workspace(bazel_session: Session) -> Bazel:
+    root = copy_checkout(bazel_session.root / "bad")
+    return bazel_session.bazel(root / "tests/e2e/bad", "bad", [f"--disk_cache={bazel_session.disk_cache}"])
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (
+            "//:not_a_dist",
+            r"//:not_a_dist: //:notes\.txt provides notes\.txt, which is not a wheel or sdist",
+        ),
+        (
+            "//:metadata_disagrees",
+            r"Inspecting greet-2\.0\.0-py3-none-any\.whl from //:renamed_wheel for //:metadata_disagrees failed"
+            r"[\s\S]*greet-2\.0\.0-py3-none-any\.whl: metadata says version '1\.0\.0' but the filename says '2\.0\.0'",
+        ),
+        (
+            "//:not_a_zip",
+            r"Inspecting fake-1\.0-py3-none-any\.whl from //:text_wheel for //:not_a_zip failed"
+            r"[\s\S]*fake-1\.0-py3-none-any\.whl: cannot read the archive",
+        ),
+        (
+            "//:same_filename",
+            r"Writing index //:same_filename \(2 files\) failed"
+            r"[\s\S]*greet-1\.0\.0-py3-none-any\.whl[\s\S]*//[ab]:greet_whl[\s\S]*//[ab]:greet_whl",
+        ),
+    ],
+)
+def test_bad_input_fails_with_reason(bad_workspace: Bazel, target: str, expected: str) -> None:
+    result = bad_workspace.build(target, check=False)
+    assert result.returncode != 0, f"{target} built, but must fail"
+    assert re.search(expected, result.stderr), result.stderr[-4000:]
+    # Starlark's fail() prints a Starlark stack (tab-indented); the CLI must
+    # never print a Python one.
+    assert 'Traceback (most recent call last):\n  File "' not in result.stderr
+
+
+def test_same_file_twice_is_one_distribution(bad_workspace: Bazel, tmp_path: Path) -> None:
+    bad_workspace.build("//:same_file_twice")
+    tree = bad_workspace.bin("same_file_twice")
+    wheels = sorted(p.name for p in (tree / "packages").rglob("*.whl"))
+    assert wheels == ["greet-1.0.0-py3-none-any.whl"]

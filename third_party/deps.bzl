@@ -47,14 +47,10 @@ DUMB_PYPI_PINS = {
     ),
 }
 
-def dumb_pypi_dependencies():
-    """Declares the pinned wheels the generator needs (WORKSPACE users).
-
-    Existing repositories of the same name are kept, so a monorepo can
-    substitute its own mirror.
-    """
+def declare_pinned_wheels(skip = []):
+    """Declares one http_file per pin, except those named in `skip`."""
     for name, (path, sha256) in DUMB_PYPI_PINS.items():
-        if native.existing_rule(name):
+        if name in skip:
             continue
         http_file(
             name = name,
@@ -62,3 +58,11 @@ def dumb_pypi_dependencies():
             sha256 = sha256,
             downloaded_file_path = path.rsplit("/", 1)[-1],
         )
+
+def dumb_pypi_dependencies():
+    """Declares the pinned wheels the generator needs (WORKSPACE users).
+
+    Existing repositories of the same name are kept, so a monorepo can
+    substitute its own mirror.
+    """
+    declare_pinned_wheels(skip = [name for name in DUMB_PYPI_PINS if native.existing_rule(name)])

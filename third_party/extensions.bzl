@@ -1,9 +1,10 @@
 """Module extension that declares the pinned wheels for Bzlmod users."""
 
-load(":deps.bzl", "dumb_pypi_dependencies")
+load(":deps.bzl", "declare_pinned_wheels")
 
 def _deps_impl(_module_ctx):
-    dumb_pypi_dependencies()
+    # No native.existing_rule in module extensions: declare every pin.
+    declare_pinned_wheels()
 
 deps = module_extension(
     implementation = _deps_impl,

@@ -40,7 +40,8 @@ def bad_workspace(bazel_session: Session) -> Bazel:
         (
             "//:same_filename",
             r"Writing index //:same_filename \(2 files\) failed"
-            r"[\s\S]*greet-1\.0\.0-py3-none-any\.whl[\s\S]*//[ab]:greet_whl[\s\S]*//[ab]:greet_whl",
+            r"(?=[\s\S]*//a:greet_whl)(?=[\s\S]*//b:greet_whl)"
+            r"[\s\S]*greet-1\.0\.0-py3-none-any\.whl[\s\S]*different content",
         ),
     ],
 )

@@ -1,0 +1,186 @@
+"""Deploy to a local directory: one release directory per deploy, then an
+atomic symlink swap.
+
+    DEST/current -> releases/0003-<digest>   (serve DEST/current)
+    DEST/releases/0001-<digest>/ ...          (kept for --rollback)
+
+A release is complete before `current` points at it, and rename(2) replaces
+the symlink in one step, so a reader sees the old tree or the new one, never
+a mix. Files whose bytes the current release already has are hard-linked.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dumb_pypi.deploy.source import MANIFEST, DeployError, Tree, load_manifest
+
+__all__ = ["deploy_directory", "rollback_directory", "releases"]
+
+CURRENT = "current"
+RELEASES = "releases"
+_RELEASE = re.compile(r"^(\d{4,})-([0-9a-f]{12})$")
+_STAGING = ".staging-"
+
+
+def releases(dest: Path) -> list[tuple[int, str]]:
+    """(sequence, name) of every complete release, oldest first."""
+    found = []
+    try:
+        names = os.listdir(dest / RELEASES)
+    except FileNotFoundError:
+        return []
+    for name in names:
+        match = _RELEASE.match(name)
+        if match:
+            found.append((int(match.group(1)), name))
+    return sorted(found)
+
+
+def current_release(dest: Path) -> str | None:
+    link = dest / CURRENT
+    if not link.is_symlink():
+        if link.exists():
+            raise DeployError(f"DEST {dest}: {CURRENT} exists but is not a symlink; refusing to replace it")
+        return None
+    target = os.readlink(link)
+    head, _, name = target.partition("/")
+    if head != RELEASES or not _RELEASE.match(name):
+        raise DeployError(f"DEST {dest}: {CURRENT} points at {target!r}, not at a release this tool made")
+    return name
+
+
+@contextmanager
+def _locked(dest: Path) -> Iterator[None]:
+    """One deploy at a time per DEST."""
+    with open(dest / ".deploy.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DeployError(f"DEST {dest}: another deploy is running (holds {dest / '.deploy.lock'})") from None
+        yield
+
+
+def _prepare(dest: Path) -> None:
+    if dest.exists() and not dest.is_dir():
+        raise DeployError(f"DEST {dest}: exists and is not a directory")
+    if dest.is_dir():
+        foreign = sorted(set(os.listdir(dest)) - {CURRENT, RELEASES, ".deploy.lock", ".current.tmp"})
+        if foreign:
+            raise DeployError(
+                f"DEST {dest}: holds {foreign[0]!r}, which a deploy directory never has;"
+                " pick a new or empty directory (serve DEST/current)"
+            )
+    (dest / RELEASES).mkdir(parents=True, exist_ok=True)
+
+
+def _swap(dest: Path, name: str) -> None:
+    tmp = dest / ".current.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(f"{RELEASES}/{name}", tmp)
+    os.replace(tmp, dest / CURRENT)  # atomic: readers see old or new
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_release(tree: Tree, staging: Path, previous: Path | None) -> int:
+    """Copy the tree's files into `staging`; returns how many were hard-linked."""
+    reuse: dict[str, Path] = {}
+    if previous is not None:
+        try:
+            old_files, _, _ = load_manifest(previous, f"release {previous}")
+        except DeployError:
+            old_files = {}
+        for relpath, entry in old_files.items():
+            reuse.setdefault(entry.sha256, previous.joinpath(*relpath.split("/")))
+    linked = 0
+    for relpath, entry in sorted(tree.files.items()):
+        target = staging.joinpath(*relpath.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        old = reuse.get(entry.sha256)
+        if old is not None and old.is_file() and old.stat().st_size == entry.size:
+            try:
+                os.link(old, target)
+                linked += 1
+                continue
+            except OSError:
+                pass  # another filesystem or no hard links: copy instead
+        shutil.copyfile(tree.path(relpath), target)
+        os.chmod(target, 0o644)
+    (staging / MANIFEST).write_bytes(tree.manifest_bytes)
+    os.chmod(staging / MANIFEST, 0o644)
+    return linked
+
+
+def deploy_directory(tree: Tree, dest: Path, keep: int) -> str:
+    """Deploy `tree` to `dest`; returns a one-line summary."""
+    _prepare(dest)
+    with _locked(dest):
+        # Leftovers of an interrupted deploy were never visible: drop them.
+        for name in os.listdir(dest / RELEASES):
+            if name.startswith(_STAGING):
+                shutil.rmtree(dest / RELEASES / name)
+        current = current_release(dest)
+        digest12 = tree.root_digest.split(":", 1)[1][:12]
+        if current is not None and current.endswith("-" + digest12):
+            _, digest, _ = load_manifest(dest / RELEASES / current, f"release {current}")
+            if digest == tree.root_digest:
+                return f"deploy: {dest} already serves {tree.root_digest} ({current}); nothing to do"
+        existing = releases(dest)
+        seq = (existing[-1][0] + 1) if existing else 1
+        name = f"{seq:04d}-{digest12}"
+        staging = dest / RELEASES / f"{_STAGING}{name}"
+        staging.mkdir()
+        previous = dest / RELEASES / current if current else None
+        linked = _write_release(tree, staging, previous)
+        os.chmod(staging, 0o755)
+        os.rename(staging, dest / RELEASES / name)
+        _fsync_dir(dest / RELEASES)
+        _swap(dest, name)
+        _fsync_dir(dest)
+        pruned = _prune(dest, keep, name)
+        return (
+            f"deploy: {dest}/{CURRENT} -> {RELEASES}/{name} ({len(tree.files)} files, {linked} hard-linked"
+            f" from {current or 'nothing'}; removed {pruned} old release(s))"
+        )
+
+
+def _prune(dest: Path, keep: int, current: str) -> int:
+    """Keep the newest `keep` releases (always the current one)."""
+    names = [name for _, name in releases(dest)]
+    doomed = [name for name in names[: max(0, len(names) - keep)] if name != current]
+    for name in doomed:
+        shutil.rmtree(dest / RELEASES / name)
+    return len(doomed)
+
+
+def rollback_directory(dest: Path) -> str:
+    """Point `current` at the release before it."""
+    if not (dest / RELEASES).is_dir():
+        raise DeployError(f"DEST {dest}: not a deploy directory (no {RELEASES}/)")
+    with _locked(dest):
+        current = current_release(dest)
+        if current is None:
+            raise DeployError(f"DEST {dest}: nothing is deployed, so there is nothing to roll back")
+        seq = int(current.split("-", 1)[0])
+        older = [name for number, name in releases(dest) if number < seq]
+        if not older:
+            raise DeployError(f"DEST {dest}: {current} is the oldest release kept; nothing to roll back to")
+        target = older[-1]
+        load_manifest(dest / RELEASES / target, f"release {target}")
+        _swap(dest, target)
+        _fsync_dir(dest)
+        return f"deploy: rolled back {dest}/{CURRENT} from {current} to {target}"

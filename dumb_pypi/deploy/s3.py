@@ -183,6 +183,8 @@ def deploy_s3(
         return f"deploy (dry run): {url}: would upload {plan.uploads}, keep {len(plan.unchanged)}, remove {len(plan.stale)}"
     manifest_same = bucket.read(MANIFEST) == tree.manifest_bytes
     if not plan.uploads and not plan.stale and manifest_same:
+        if PENDING in present:  # the last deploy stopped just before clearing its note
+            bucket.delete([PENDING])
         return f"deploy: {url} already serves {tree.root_digest}; uploaded 0 objects"
     # Remember what this deploy may leave behind, before writing any of it.
     pending = sorted(known | set(tree.files))

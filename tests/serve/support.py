@@ -117,6 +117,7 @@ class Dist:
     requires_dist: tuple[str, ...] = ()
     requires_python: str | None = None
     yanked: str | None = None  # the yank reason ("" for none)
+    code: str | None = None  # the module's source, to change a wheel's bytes
 
 
 # The projects every client case needs (see tests/clients/test_matrix.py).
@@ -153,6 +154,7 @@ def build_index(workdir: Path, dists: Sequence[Dist] = MATRIX_DISTS, upload_time
             requires_dist=dist.requires_dist,
             requires_python=dist.requires_python,
             summary=f"{dist.name} test fixture",
+            code=dist.code,
         )
         record = records_dir / (wheel.name + ".json")
         args = ["record", str(wheel), "--output", str(record), "--upload-time", str(upload_time)]

@@ -1,0 +1,118 @@
+"""Join the steps: records -> projects -> pages -> tree (+ manifest, tarball)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from dumb_pypi.errors import DumbPypiError
+from dumb_pypi.output import MANIFEST_NAME, TreeWriter
+from dumb_pypi.pages import Links, Renderer, Site
+from dumb_pypi.pages.links import pool_path
+from dumb_pypi.projects import Project, ProjectStatus
+from dumb_pypi.records import Record
+from dumb_pypi.tarball import DEFAULT_MTIME, write_tarball
+
+__all__ = ["Options", "Result", "build_index"]
+
+_PROJECT_DIRS = ("simple", "pypi", "project")
+
+
+class Options(NamedTuple):
+    output_dir: str
+    site: Site
+    packages_url: str | None = None
+    pool: bool = False
+    per_release_json: bool = True
+    statuses: Mapping[str, ProjectStatus] = {}
+    tarball: str | None = None
+    manifest: str | None = None  # a copy of manifest.json outside the tree
+    tarball_mtime: int = DEFAULT_MTIME
+
+
+class Result(NamedTuple):
+    projects: int
+    files: int
+    written: int  # files created or changed in the tree
+    root_digest: str | None  # None: nothing changed, nothing was written
+
+
+def _same(files: list[Record]) -> frozenset[tuple[object, ...]]:
+    # Everything a record says about its file, not where it came from.
+    return frozenset(record[:-2] for record in files)
+
+
+def _copy_pool_files(writer: TreeWriter, project: Project) -> None:
+    for record in project.files:
+        if record.path is None or record.sha256 is None or record.size is None:
+            raise DumbPypiError(f"{record.origin or record.filename}: --pool needs the file itself, not just its name")
+        try:
+            actual = os.path.getsize(record.path)
+        except OSError as ex:
+            raise DumbPypiError(f"{record.origin or record.path}: {ex.strerror or ex}") from None
+        if actual != record.size:
+            raise DumbPypiError(
+                f"{record.origin or record.path}: the file has {actual} bytes but its record says {record.size}")
+        path = pool_path(record)
+        writer.copy(path, record.path, record.sha256, record.size)
+        if record.metadata is not None:
+            writer.write(path + ".metadata", record.metadata.encode("utf-8"))
+
+
+def _carry_over(writer: TreeWriter, unchanged: set[str], projects: list[Project], pool: bool) -> None:
+    """Keep the manifest entries of projects a partial rebuild does not render."""
+    for path, entry in writer.old.items():
+        parts = path.split("/", 2)
+        if len(parts) == 3 and parts[0] in _PROJECT_DIRS and parts[1] in unchanged:
+            writer.files[path] = entry
+    if pool:
+        for project in projects:
+            if project.name in unchanged:
+                for record in project.files:
+                    for path in (pool_path(record), pool_path(record) + ".metadata"):
+                        if path in writer.old:
+                            writer.files[path] = writer.old[path]
+
+
+def build_index(projects: list[Project], options: Options, previous: list[Project] | None = None) -> Result:
+    """Write the index of `projects`. With `previous` (what the existing tree
+    was built from), only projects whose files changed are rendered again."""
+    if not options.pool and options.packages_url is None:
+        raise DumbPypiError("--packages-url is required unless --pool copies the files into the tree")
+    renderer = Renderer(Links(options.packages_url, options.pool), options.site,
+                        per_release_json=options.per_release_json)
+    writer = TreeWriter(options.output_dir)
+    rendered = {project.name for project in projects}
+    if previous is not None and writer.old:
+        before = {project.name: _same(project.files) for project in previous}
+        rendered = {p.name for p in projects if before.get(p.name) != _same(p.files)}
+        if not rendered and set(before) == {p.name for p in projects} and not options.tarball:
+            return Result(len(projects), sum(len(p.files) for p in projects), 0, None)
+        _carry_over(writer, {p.name for p in projects} - rendered, projects, options.pool)
+
+    # Dependency order: files, then the pages that link to them, then the root.
+    for project in projects:
+        if project.name in rendered:
+            if options.pool:
+                _copy_pool_files(writer, project)
+            for path, text in renderer.project_pages(project):
+                writer.write(path, text.encode("utf-8"))
+    for path, text in renderer.root_pages(projects):
+        writer.write(path, text.encode("utf-8"))
+    digest = writer.finish()
+
+    if options.manifest:
+        _copy(os.path.join(options.output_dir, MANIFEST_NAME), options.manifest)
+    if options.tarball:
+        write_tarball(options.output_dir, [*writer.files, MANIFEST_NAME], options.tarball, mtime=options.tarball_mtime)
+    file_count = sum(len(project.files) for project in projects)
+    return Result(len(projects), file_count, writer.changed, digest)
+
+
+def _copy(source: str, destination: str) -> None:
+    tmp = destination + ".tmp"
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, destination)
+

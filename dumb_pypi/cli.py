@@ -1,0 +1,200 @@
+"""The dumb-pypi command line.
+
+`dumb-pypi [flags]` builds an index and takes every flag of dumb-pypi 1.15.
+`dumb-pypi record FILE` describes one distribution file (the per-file step of
+the Bazel and Pants rules).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+from dumb_pypi import __version__, inputs
+from dumb_pypi.build import Options, build_index
+from dumb_pypi.errors import DumbPypiError
+from dumb_pypi.inspect import inspect_file
+from dumb_pypi.pages import Site
+from dumb_pypi.projects import PROJECT_STATUSES, ProjectStatus, group_projects
+from dumb_pypi.records import Record, dumps, record_to_json
+from dumb_pypi.tarball import DEFAULT_MTIME
+
+__all__ = ["main"]
+
+PROG = "dumb-pypi"
+
+
+class Refusals:
+    """Names each refused input on stderr and counts them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, origin: str, reason: str) -> None:
+        self.count += 1
+        print(f"{PROG}: refused {origin}: {reason}", file=sys.stderr)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "Generate a static PyPI index (PEP 503 HTML, PEP 691 JSON, the legacy JSON API and a web UI).\n"
+            "Other commands: `dumb-pypi record FILE` (describe one file), "
+            "`dumb-pypi nginx-config`, `dumb-pypi deploy`."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sources = parser.add_argument_group("inputs (at least one)")
+    sources.add_argument("--package-list", metavar="PATH", help="file names, one per line ('-': stdin)")
+    sources.add_argument("--package-list-json", metavar="PATH", help="one JSON object per line ('-': stdin)")
+    sources.add_argument("--package-dir", metavar="DIR", action="append", default=[],
+                         help="index every wheel and sdist in DIR (repeatable)")
+    sources.add_argument("paths", nargs="*", metavar="FILE", help="distribution files to index")
+    sources.add_argument("--record-list", metavar="PATH", action="append", default=[],
+                         help="JSON list of records written by the Bazel or Pants rules (repeatable)")
+    previous = parser.add_mutually_exclusive_group()
+    previous.add_argument("--previous-package-list", metavar="PATH",
+                          help="the list the existing output was built from (partial rebuild)")
+    previous.add_argument("--previous-package-list-json", metavar="PATH",
+                          help="the JSON list the existing output was built from (partial rebuild)")
+    parser.add_argument("--output-dir", required=True, help="where the index is written")
+    parser.add_argument("--packages-url", help="URL of the files (absolute, or relative to simple/<project>/)")
+    parser.add_argument("--pool", action="store_true",
+                        help="copy the files into the tree under packages/<sha256 prefix>/ (content-addressed)")
+    parser.add_argument("--title", default="My Private PyPI", help="site title (for the web interface)")
+    parser.add_argument("--logo", help="URL of a logo for the web interface")
+    parser.add_argument("--logo-width", type=int, default=0, help="width of the logo, in pixels")
+    stamp = parser.add_mutually_exclusive_group()
+    stamp.add_argument("--generate-timestamp", action="store_true", dest="generate_timestamp",
+                       help="write 'Generated on <time>' into the web pages (SOURCE_DATE_EPOCH or now)")
+    stamp.add_argument("--no-generate-timestamp", action="store_false", dest="generate_timestamp",
+                       help="no time in any page (the default: builds are reproducible)")
+    parser.add_argument("--no-per-release-json", action="store_true",
+                        help="skip the per-release JSON API (/pypi/<project>/<version>/json)")
+    parser.add_argument("--project-status", metavar="NAME=STATUS[:REASON]", action="append", default=[],
+                        help="PEP 792 status of a project: active, archived, quarantined or deprecated")
+    parser.add_argument("--tarball", metavar="PATH", help="also write the tree as a deterministic tar.gz")
+    parser.add_argument("--manifest", metavar="PATH", help="also write a copy of manifest.json here")
+    parser.add_argument("--strict", action="store_true", help="fail (exit 1) when any input is refused")
+    return parser
+
+
+def _record_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"{PROG} record", description="Describe one wheel or sdist as a JSON record.")
+    parser.add_argument("file", help="the wheel or sdist")
+    parser.add_argument("--output", "-o", help="where to write the record (default: stdout)")
+    parser.add_argument("--filename", help="the file's published name, when the path's name differs")
+    parser.add_argument("--yanked-reason", help="mark the file yanked (PEP 592), with this reason ('' for none)")
+    parser.add_argument("--upload-time", type=int, metavar="EPOCH", help="upload time, in seconds since 1970")
+    parser.add_argument("--uploaded-by", help="who published the file")
+    return parser
+
+
+def _source_date_epoch() -> int | None:
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise DumbPypiError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds") from None
+
+
+def _statuses(values: list[str]) -> dict[str, ProjectStatus]:
+    from dumb_pypi.filenames import canonical_name
+
+    statuses = {}
+    for value in values:
+        name, sep, rest = value.partition("=")
+        status, _, reason = rest.partition(":")
+        if not sep or status not in PROJECT_STATUSES:
+            raise DumbPypiError(f"--project-status {value!r}: expected NAME=STATUS[:REASON] with STATUS one of "
+                                f"{', '.join(sorted(PROJECT_STATUSES))}")
+        statuses[canonical_name(name)] = ProjectStatus(status, reason or None)
+    return statuses
+
+
+def _read_inputs(args: argparse.Namespace, refuse: Callable[[str, str], None]) -> list[Record]:
+    records: list[Record] = []
+    if args.package_list:
+        records.extend(inputs.package_list(args.package_list, refuse))
+    if args.package_list_json:
+        records.extend(inputs.package_list_json(args.package_list_json, refuse))
+    for path in args.record_list:
+        records.extend(inputs.record_list(path, refuse))
+    records.extend(inputs.package_files(args.paths, args.package_dir, refuse))
+    return records
+
+
+def _build(argv: Sequence[str]) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if not (args.package_list or args.package_list_json or args.package_dir or args.paths or args.record_list):
+        parser.error("give the packages: --package-list, --package-list-json, --package-dir, FILE... or --record-list")
+    if not args.pool and args.packages_url is None:
+        parser.error("--packages-url is required (or --pool, to copy the files into the tree)")
+    epoch = _source_date_epoch()
+    generated = None
+    if args.generate_timestamp:
+        generated = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch if epoch is not None else time.time()))
+    site = Site(title=args.title, logo=args.logo, logo_width=args.logo_width, generated=generated, epoch=epoch or 0)
+
+    refusals = Refusals()
+    records = _read_inputs(args, refusals)
+    previous = None
+    # The previous list is only a hint for what to render again: its own bad
+    # lines were reported when it was built, so they are not reported twice.
+    if args.previous_package_list:
+        previous = list(inputs.package_list(args.previous_package_list, lambda origin, reason: None))
+    elif args.previous_package_list_json:
+        previous = list(inputs.package_list_json(args.previous_package_list_json, lambda origin, reason: None))
+
+    options = Options(
+        output_dir=args.output_dir, site=site, packages_url=args.packages_url, pool=args.pool,
+        per_release_json=not args.no_per_release_json, statuses=_statuses(args.project_status),
+        tarball=args.tarball, manifest=args.manifest, tarball_mtime=epoch if epoch is not None else DEFAULT_MTIME,
+    )
+    projects = group_projects(records, options.statuses,
+                              refuse=lambda record, reason: refusals(record.origin or record.filename, reason))
+    if args.strict and refusals.count:
+        print(f"{PROG}: {refusals.count} input(s) refused; --strict: nothing written", file=sys.stderr)
+        return 1
+    previous_projects = group_projects(previous, options.statuses, refuse=lambda r, why: None) if previous else None
+    result = build_index(projects, options, previous_projects)
+    if refusals.count:
+        print(f"{PROG}: indexed {result.files} files in {result.projects} projects; refused {refusals.count}",
+              file=sys.stderr)
+    return 0
+
+
+def _record(argv: Sequence[str]) -> int:
+    args = _record_parser().parse_args(argv)
+    record = inspect_file(args.file, filename=args.filename, yanked_reason=args.yanked_reason,
+                          upload_timestamp=args.upload_time, uploaded_by=args.uploaded_by)
+    text = dumps(record_to_json(record)) + "\n"
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+_COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {"record": _record}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = _COMMANDS.get(argv[0]) if argv else None
+    try:
+        return command(argv[1:]) if command else _build(argv)
+    except DumbPypiError as ex:
+        print(f"{PROG}: error: {ex}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

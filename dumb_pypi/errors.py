@@ -1,0 +1,25 @@
+"""Every error dumb-pypi reports derives from DumbPypiError.
+
+The CLI prints these as one line and exits non-zero; anything else escaping is
+a bug.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DumbPypiError", "InvalidFilename", "InvalidInput", "InvalidDistribution"]
+
+
+class DumbPypiError(Exception):
+    """Root of every error the CLI reports without a traceback."""
+
+
+class InvalidFilename(DumbPypiError, ValueError):
+    """A filename from which no project name can be read."""
+
+
+class InvalidInput(DumbPypiError, ValueError):
+    """A package-list line, JSON line or record that cannot be indexed."""
+
+
+class InvalidDistribution(DumbPypiError, ValueError):
+    """A wheel or sdist file that is unreadable or disagrees with its filename."""

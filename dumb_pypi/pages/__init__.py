@@ -1,0 +1,68 @@
+"""Render every page of the index as (path, text) pairs; no I/O here.
+
+Project pages come first, then the root pages that link to them, which is the
+order output.py writes them in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dumb_pypi.pages import legacy_json, simple_html, simple_json
+from dumb_pypi.pages.links import Links
+from dumb_pypi.pages.webui import Site, WebUI
+from dumb_pypi.projects import Project
+from dumb_pypi.records import Record, dumps, record_to_json
+
+__all__ = ["Renderer", "Links", "Site"]
+
+# A version becomes a directory name (pypi/<p>/<version>/json) only when it is
+# plainly safe; a few legacy versions (spaces, "....") get no per-release page.
+_SAFE_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+!-]{0,199}$")
+
+
+class Renderer:
+    def __init__(self, links: Links, site: Site, *, per_release_json: bool = True) -> None:
+        self.links = links
+        self.webui = WebUI(site)
+        self.per_release_json = per_release_json
+
+    def project_pages(self, project: Project) -> Iterator[tuple[str, str]]:
+        name = project.name
+        links = self.links
+        tails = [links.tail(record) for record in project.files]
+        simple_base = links.base(f"simple/{name}", name)
+        yield f"simple/{name}/index.html", simple_html.project_page(project, simple_base, tails)
+        yield f"simple/{name}/index.json", simple_json.project_page(project, simple_base, tails)
+        yield f"pypi/{name}/json", legacy_json.project_json(project, links.base(f"pypi/{name}", name), tails)
+        if self.per_release_json:
+            yield from self._release_pages(project, tails)
+        yield f"project/{name}/index.html", self.webui.project(project, links.base(f"project/{name}", name), tails)
+
+    def _release_pages(self, project: Project, tails: list[str]) -> Iterator[tuple[str, str]]:
+        releases: dict[str, tuple[list[Record], list[str]]] = {}
+        for record, tail in zip(project.files, tails):
+            if record.version is not None and _SAFE_VERSION_RE.match(record.version):
+                files, release_tails = releases.setdefault(record.version, ([], []))
+                files.append(record)
+                release_tails.append(tail)
+        for version, (files, release_tails) in releases.items():
+            directory = f"pypi/{project.name}/{version}"
+            release = project._replace(files=files)
+            yield f"{directory}/json", legacy_json.project_json(
+                release, self.links.base(directory, project.name), release_tails)
+
+    def root_pages(self, projects: list[Project]) -> Iterator[tuple[str, str]]:
+        names = [project.name for project in projects]
+        every_file = [record for project in projects for record in project.files]
+        # Newest first; ties keep index order (dumb-pypi's changelog order).
+        newest_first = sorted(every_file, key=lambda r: -(r.upload_timestamp or 0))
+        links = self.links
+        yield from self.webui.changelog(
+            [(record, links.base("changelog", record.name) + links.tail(record)) for record in newest_first])
+        yield "feed.xml", self.webui.feed(newest_first)
+        yield "packages.json", "".join(dumps(record_to_json(r, include_metadata=False)) + "\n" for r in every_file)
+        yield "simple/index.json", simple_json.root_page(names)
+        yield "simple/index.html", simple_html.root_page(names)
+        yield "index.html", self.webui.home(projects)

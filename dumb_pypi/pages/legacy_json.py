@@ -1,0 +1,70 @@
+"""The legacy JSON API (/pypi/<project>/json and /pypi/<project>/<version>/json)
+with the keys dumb-pypi 1.15 wrote and those poetry and pdm read."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from dumb_pypi.projects import Project
+from dumb_pypi.records import Record, dumps
+
+__all__ = ["project_json"]
+
+
+def _python_version(record: Record) -> str | None:
+    if record.is_wheel:
+        parts = record.filename[:-4].split("-")
+        return parts[-3] if len(parts) >= 5 else None
+    return "source" if record.packagetype == "sdist" else None
+
+
+def file_json(record: Record, url: str) -> dict[str, Any]:
+    algorithm, _, digest = (record.hash or "").partition("=")
+    entry: dict[str, Any] = {
+        "filename": record.filename,
+        "url": url,
+        "packagetype": record.packagetype,
+        "python_version": _python_version(record),
+        "requires_python": record.requires_python,
+        "digests": {algorithm: digest} if digest else {},
+        "size": record.size,
+        "yanked": record.yanked_reason is not None,
+        "yanked_reason": record.yanked_reason or None,
+    }
+    if record.upload_timestamp is not None:
+        moment = time.gmtime(record.upload_timestamp)
+        entry["upload_time"] = time.strftime("%Y-%m-%dT%H:%M:%S", moment)
+        entry["upload_time_iso_8601"] = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", moment)
+    return entry
+
+
+def _info(latest: Record) -> dict[str, Any]:
+    return {
+        "name": latest.name,
+        "version": latest.version,
+        "summary": latest.summary,
+        "requires_dist": list(latest.requires_dist) if latest.requires_dist is not None else None,
+        "requires_python": latest.requires_python,
+        "platform": "UNKNOWN",
+        "yanked": latest.yanked_reason is not None,
+        "yanked_reason": latest.yanked_reason or None,
+    }
+
+
+def _page(project: Project, files: list[dict[str, Any]]) -> str:
+    releases: dict[str, list[dict[str, Any]]] = {}
+    for record, entry in zip(project.files, files):
+        if record.version is not None:
+            releases.setdefault(record.version, []).append(entry)
+    latest = project.latest
+    return dumps({
+        "info": _info(latest),
+        "releases": releases,
+        "urls": releases.get(latest.version, []) if latest.version is not None else [],
+    })
+
+
+def project_json(project: Project, base: str, tails: list[str]) -> str:
+    """The project's page; given a Project holding one release's files, that release's page."""
+    return _page(project, [file_json(record, base + tail) for record, tail in zip(project.files, tails)])

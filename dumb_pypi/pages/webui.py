@@ -1,0 +1,123 @@
+"""The pages people read: home with search, one page per project, the
+changelog and an Atom feed of releases. Everything from input is escaped by
+Jinja's autoescaping."""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import jinja2
+
+from dumb_pypi.projects import Project
+from dumb_pypi.records import Record
+
+__all__ = ["Site", "WebUI", "CHANGELOG_ENTRIES_PER_PAGE", "FEED_ENTRIES"]
+
+CHANGELOG_ENTRIES_PER_PAGE = 5000  # as in dumb-pypi 1.15
+FEED_ENTRIES = 100
+_FEED_NAMESPACE = uuid.UUID("6f4bd1b0-0d5f-4bb4-9a43-5c3e3c0c2a51")
+
+
+class Site(NamedTuple):
+    title: str
+    logo: str | None
+    logo_width: int
+    generated: str | None  # the "Generated on" text; None keeps pages reproducible
+    epoch: int  # the time shown where the input gives none (SOURCE_DATE_EPOCH or 0)
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return ""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return ""
+
+
+def _uploaded(record: Record) -> str:
+    if record.upload_timestamp is None:
+        return ""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(record.upload_timestamp))
+
+
+class FileView(NamedTuple):
+    # A NamedTuple, not a dict: Jinja resolves attributes on it fastest.
+    record: Record
+    url: str
+    size: str
+    uploaded: str
+    sha256: str
+
+
+def _file_view(record: Record, url: str) -> FileView:
+    return FileView(record, url, _size(record.size), _uploaded(record), record.sha256 or (record.hash or ""))
+
+
+def _iso(timestamp: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
+
+
+class WebUI:
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._env = jinja2.Environment(
+            loader=jinja2.PackageLoader("dumb_pypi.pages", "templates"),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self._env.globals["site"] = site
+
+    def _render(self, template: str, **context: Any) -> str:
+        return self._env.get_template(template).render(**context)
+
+    def home(self, projects: list[Project]) -> str:
+        rows = []
+        for project in projects:
+            latest = project.latest
+            rows.append({"name": project.name, "version": latest.version, "summary": latest.summary})
+        return self._render("index.html", root="", projects=rows)
+
+    def project(self, project: Project, base: str, tails: list[str]) -> str:
+        files = [_file_view(record, base + tail) for record, tail in zip(project.files, tails)]
+        files.reverse()  # newest first for people
+        return self._render("project.html", root="../../", project=project, latest=project.latest, files=files)
+
+    def changelog(self, files: list[tuple[Record, str]]) -> Iterator[tuple[str, str]]:
+        """(path, page) for each changelog page; `files` newest first with URLs."""
+        page_count = max(1, math.ceil(len(files) / CHANGELOG_ENTRIES_PER_PAGE))
+        for index in range(page_count):
+            chunk = files[index * CHANGELOG_ENTRIES_PER_PAGE:(index + 1) * CHANGELOG_ENTRIES_PER_PAGE]
+            yield f"changelog/page{index + 1}.html", self._render(
+                "changelog.html", root="../", page_number=index + 1, page_count=page_count,
+                files=[_file_view(record, url) for record, url in chunk],
+            )
+
+    def feed(self, newest_files: list[Record]) -> str:
+        """An Atom feed of the newest releases (one entry per project version)."""
+        entries: list[dict[str, Any]] = []
+        seen: set[tuple[str, str | None]] = set()
+        for record in newest_files:
+            key = (record.name, record.version)
+            if key in seen:
+                continue
+            seen.add(key)
+            stamp = record.upload_timestamp if record.upload_timestamp is not None else self.site.epoch
+            entries.append({
+                "name": record.name, "version": record.version or "unknown", "updated": _iso(stamp),
+                "author": record.uploaded_by, "summary": record.summary,
+                # Stable ids: a reader shows a release once, however often we rebuild.
+                "id": f"urn:uuid:{uuid.uuid5(_FEED_NAMESPACE, f'{record.name}=={record.version}')}",
+            })
+            if len(entries) == FEED_ENTRIES:
+                break
+        updated = max((e["updated"] for e in entries), default=_iso(self.site.epoch))
+        feed_id = f"urn:uuid:{uuid.uuid5(_FEED_NAMESPACE, 'feed:' + self.site.title)}"
+        return self._render("feed.xml", feed_id=feed_id, updated=updated, entries=entries)

@@ -1,0 +1,83 @@
+"""Group records into projects, each with its files in version order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple
+
+from dumb_pypi.errors import InvalidInput
+from dumb_pypi.records import Record
+from dumb_pypi.versions import natural_key, version_key
+
+__all__ = ["Project", "ProjectStatus", "PROJECT_STATUSES", "group_projects", "file_sort_key"]
+
+# PEP 792.
+PROJECT_STATUSES = frozenset(("active", "archived", "quarantined", "deprecated"))
+
+
+class ProjectStatus(NamedTuple):
+    status: str
+    reason: str | None = None
+
+
+class Project(NamedTuple):
+    name: str
+    files: list[Record]  # oldest version first; within a version wheels first
+    status: ProjectStatus | None = None
+
+    @property
+    def versions(self) -> list[str]:
+        """Every version, oldest first, each once."""
+        seen: dict[str, None] = {}
+        for record in self.files:
+            if record.version is not None:
+                seen[record.version] = None
+        return list(seen)
+
+    @property
+    def latest(self) -> Record:
+        """A file of the newest version, preferring the one with most metadata."""
+        newest = self.files[-1].version
+        candidates = [r for r in self.files if r.version == newest]
+        return max(candidates, key=lambda r: (r.requires_python is not None) + (r.requires_dist is not None)
+                   + (r.summary is not None))
+
+
+def file_sort_key(record: Record) -> tuple[object, ...]:
+    return (version_key(record.version), not record.is_wheel, natural_key(record.filename), record.filename)
+
+
+def _same_file(a: Record, b: Record) -> bool:
+    # Two inputs naming one file agree when everything they say about it agrees.
+    return a._replace(path=None, origin=None) == b._replace(path=None, origin=None)
+
+
+def group_projects(
+    records: Iterable[Record],
+    statuses: Mapping[str, ProjectStatus] | None = None,
+    *,
+    refuse: Callable[[Record, str], None] | None = None,
+) -> list[Project]:
+    """Projects sorted by name, files sorted by version.
+
+    The same filename given twice with different content is refused through
+    `refuse(record, reason)` (the first one is kept); an identical repeat is
+    dropped silently, as it is the same file.
+    """
+    by_name: dict[str, dict[str, Record]] = {}
+    for record in records:
+        files = by_name.setdefault(record.name, {})
+        previous = files.get(record.filename)
+        if previous is None:
+            files[record.filename] = record
+        elif not _same_file(previous, record):
+            reason = (f"{record.filename} is also given by {previous.origin or 'an earlier input'} "
+                      "with different content")
+            if refuse is None:
+                raise InvalidInput(reason)
+            refuse(record, reason)
+    statuses = statuses or {}
+    return [
+        Project(name, sorted(by_name[name].values(), key=file_sort_key), statuses.get(name))
+        for name in sorted(by_name)
+    ]

@@ -53,10 +53,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "bazel: runs the real bazel on example workspaces (slow, needs .ci/install-bazel.sh)")
 
 
-def copy_checkout(dest: Path) -> Path:
+def copy_checkout(dest: Path, source: Path = REPO) -> Path:
     """A fresh copy of the repository's Bazel side at `dest`."""
     for entry in CHECKOUT_ENTRIES:
-        src = REPO / entry
+        src = source / entry
         if src.is_dir():
             shutil.copytree(src, dest / entry, ignore=IGNORED, symlinks=True)
         else:
@@ -197,6 +197,13 @@ class Session:
 
     root: Path
     disk_cache: Path
+    # One copy of the working tree taken at session start: every checkout is
+    # copied from it, so all of them hold the same sources even while the
+    # working tree changes.
+    snapshot: Path
+
+    def checkout(self, name: str) -> Path:
+        return copy_checkout(self.root / name, self.snapshot)
 
     def bazel(self, workspace: Path, name: str, flags: Sequence[str] = ()) -> Bazel:
         return Bazel(workspace, self.root / "output_bases" / name, flags)
@@ -208,10 +215,15 @@ def bazel_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]
         raise AssertionError("bazel is not installed: run .ci/install-bazel.sh")
     REPOSITORY_CACHE.mkdir(parents=True, exist_ok=True)
     root = tmp_path_factory.mktemp("bazel")
-    session = Session(root=root, disk_cache=root / "disk_cache")
+    session = Session(root=root, disk_cache=root / "disk_cache", snapshot=copy_checkout(root / "snapshot"))
     yield session
-    for output_base in sorted((root / "output_bases").glob("*")):
-        Bazel(root, output_base).shutdown()
+    # One JVM per output base: stop them all at once.
+    servers = [Bazel(root, output_base) for output_base in sorted((root / "output_bases").glob("*"))]
+    threads = [threading.Thread(target=server.shutdown) for server in servers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 @dataclass
@@ -229,7 +241,7 @@ EXAMPLE_TARGETS = ("//:pypi_index", "//:bucket_index")
 @pytest.fixture(scope="session")
 def checkout_a(bazel_session: Session) -> Checkout:
     """First checkout: builds both workspaces, filling the session's disk cache."""
-    root = copy_checkout(bazel_session.root / "a" / "main")
+    root = bazel_session.checkout("a/main")
     flags = [f"--disk_cache={bazel_session.disk_cache}"]
     example = bazel_session.bazel(root / "tests/e2e/example", "a-example", flags)
     main = bazel_session.bazel(root, "a-main", flags)
@@ -241,7 +253,7 @@ def checkout_a(bazel_session: Session) -> Checkout:
 @pytest.fixture(scope="session")
 def checkout_b(bazel_session: Session) -> Checkout:
     """Second checkout at another path and depth, no cache: builds everything itself."""
-    root = copy_checkout(bazel_session.root / "b" / "other" / "clone")
+    root = bazel_session.checkout("b/other/clone")
     example = bazel_session.bazel(root / "tests/e2e/example", "b-example")
     main = bazel_session.bazel(root, "b-main")
     example.build(*EXAMPLE_TARGETS)

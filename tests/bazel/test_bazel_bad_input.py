@@ -9,14 +9,14 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import Bazel, Session, copy_checkout
+from conftest import Bazel, Session
 
 pytestmark = pytest.mark.bazel
 
 
 @pytest.fixture(scope="module")
 def bad_workspace(bazel_session: Session) -> Bazel:
-    root = copy_checkout(bazel_session.root / "bad")
+    root = bazel_session.checkout("bad")
     return bazel_session.bazel(root / "tests/e2e/bad", "bad", [f"--disk_cache={bazel_session.disk_cache}"])
 
 

@@ -15,7 +15,7 @@ from pants.backend.python.util_rules.interpreter_constraints import InterpreterC
 from pants.backend.python.util_rules.pex import PexRequest, VenvPex
 from pants.backend.python.util_rules.pex_requirements import PexRequirements
 from pants.engine.fs import CreateDigest, Digest, FileContent
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.rules import Get, _uncacheable_rule, collect_rules, rule
 from pants.option.option_types import StrListOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
@@ -100,12 +100,30 @@ def read_dumb_pypi_sources(package_dir: Path) -> tuple[FileContent, ...]:
     return tuple(files)
 
 
+@dataclass(frozen=True)
+class DumbPypiSourcesRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class DumbPypiSources:
+    digest: Digest
+
+
+# Uncacheable: the files may live outside the build root, where the engine
+# watches nothing, so pantsd must read them again in every session. Unchanged
+# files give the same digest, so nothing downstream runs again.
+@_uncacheable_rule(desc="Read the dumb_pypi sources")
+async def read_sources(_: DumbPypiSourcesRequest) -> DumbPypiSources:
+    files = read_dumb_pypi_sources(locate_dumb_pypi_sources())
+    return DumbPypiSources(await Get(Digest, CreateDigest(files)))
+
+
 @rule(desc="Build the dumb-pypi tool")
 async def build_dumb_pypi_tool(
     _: DumbPypiToolRequest, subsystem: DumbPypiSubsystem, python_setup: PythonSetup
 ) -> DumbPypiTool:
-    # Read here rather than at import so a missing package is a clear error on use only.
-    sources = await Get(Digest, CreateDigest(read_dumb_pypi_sources(locate_dumb_pypi_sources())))
+    sources = (await Get(DumbPypiSources, DumbPypiSourcesRequest())).digest
     constraints = subsystem.interpreter_constraints or python_setup.interpreter_constraints
     venv_pex = await Get(
         VenvPex,

@@ -31,6 +31,8 @@ EXAMPLE = Path(__file__).resolve().parent / "example"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "pants: runs the real pants on the example workspace (needs .ci/install-pants.sh)")
+    # Also registered by tests/bazel; repeated so that tests/pants runs alone under --strict-markers.
+    config.addinivalue_line("markers", "bazel: runs the real bazel (needs .ci/install-bazel.sh)")
 
 
 def _installed() -> dict[str, str]:
@@ -57,6 +59,11 @@ def clean_env() -> dict[str, str]:
     return env
 
 
+@pytest.fixture
+def pip_env() -> dict[str, str]:
+    return clean_env()
+
+
 @dataclass
 class Pants:
     """`pants` in one workspace, always with the same options so pantsd is reused."""
@@ -65,10 +72,10 @@ class Pants:
     binary: str
     config_files: tuple[str, ...]
 
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, check: bool = True, pantsd: bool = True) -> subprocess.CompletedProcess[str]:
         env = clean_env()
         env["PANTS_CONFIG_FILES"] = "+" + repr(list(self.config_files))
-        argv = [self.binary, "--pantsd", *args]
+        argv = [self.binary, "--pantsd" if pantsd else "--no-pantsd", *args]
         proc = subprocess.run(argv, cwd=self.buildroot, env=env, capture_output=True, text=True, timeout=900)
         if check and proc.returncode != 0:
             raise AssertionError(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr[-6000:]}")
@@ -103,6 +110,14 @@ class Built:
     pants: Pants
     dist: Path
     seconds: float
+
+    def inputs(self) -> dict[str, Path]:
+        """The files the index was made of: what Pants built (in dist/) and the prebuilt ones."""
+        found = {p.name: p for p in self.dist.iterdir() if p.is_file() and p.name.endswith((".whl", ".tar.gz"))}
+        del found["index.tar.gz"]
+        prebuilt = self.pants.buildroot / "prebuilt"
+        found.update({p.name: p for p in prebuilt.iterdir() if p.name.endswith((".whl", ".tar.gz"))})
+        return found
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,13 +34,6 @@ def listing(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): sha256(p.read_bytes()) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def input_files(built) -> dict[str, Path]:
-    """The distribution files the index was made of: Pants-built ones from dist/, prebuilt ones."""
-    found = {p.name: p for p in built.dist.iterdir() if p.name != "index.tar.gz" and p.is_file()}
-    found.update({p.name: p for p in (built.pants.buildroot / "prebuilt").iterdir() if p.suffix in (".whl", ".gz")})
-    return found
-
-
 def test_package_writes_tree_tarball_and_manifest(example_built, extract, tmp_path: Path) -> None:
     dist = example_built.dist
     tree = listing(dist / "index")
@@ -53,7 +46,7 @@ def test_package_writes_tree_tarball_and_manifest(example_built, extract, tmp_pa
     assert manifest["root_digest"] == "sha256:" + sha256(lines.encode())
 
     # Each input, byte for byte, in the content-addressed pool.
-    inputs = input_files(example_built)
+    inputs = example_built.inputs()
     assert sorted(inputs) == sorted(INPUTS)
     for name, path in inputs.items():
         h = sha256(path.read_bytes())
@@ -64,23 +57,21 @@ def test_package_writes_tree_tarball_and_manifest(example_built, extract, tmp_pa
 
 
 def test_pip_installs_both_distributions_from_the_served_tarball(
-    example_built, extract, serve, tmp_path: Path
+    example_built, extract, serve, pip_env: dict[str, str], tmp_path: Path
 ) -> None:
-    from conftest import clean_env
-
     url = serve(extract(example_built.dist / "index.tar.gz", tmp_path / "web"))
     site = tmp_path / "site"
     pip = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--isolated", "--no-cache-dir", "--disable-pip-version-check",
          "--target", str(site), "--index-url", f"{url}/simple/", "shout", "hello-prebuilt"],
-        env=clean_env(), capture_output=True, text=True, timeout=300,
+        env=pip_env, capture_output=True, text=True, timeout=300,
     )
     assert pip.returncode == 0, pip.stdout + pip.stderr
     # shout requires greet==1.0.0: pip found it in the same index.
     assert "Successfully installed greet-1.0.0 hello-prebuilt-0.1.0 shout-2.1.0" in pip.stdout
     run = subprocess.run(
         [sys.executable, "-c", "from shout import shout; from hello_prebuilt import hello; print(shout('pants')); print(hello())"],
-        env={**clean_env(), "PYTHONPATH": str(site)}, capture_output=True, text=True, check=True,
+        env={**pip_env, "PYTHONPATH": str(site)}, capture_output=True, text=True, check=True,
     )
     assert run.stdout == "HELLO, PANTS!\nhello from a prebuilt wheel\n"
 
@@ -95,14 +86,70 @@ def test_clear_errors_from_the_cli(example_built) -> None:
         'pypi_index(name="conflict", dependencies=["prebuilt:files", "errors/other:files"])\n'
         'pypi_index(name="not_a_dist", dependencies=["greet:lib"])\n'
     )
-    proc = pants.run("package", "errors:conflict", "errors:not_a_dist", check=False)
-    assert proc.returncode != 0
+    # Pants stops at the first failing target: one run each (pantsd keeps them cheap).
+    conflict = pants.run("package", "errors:conflict", check=False)
+    assert conflict.returncode != 0
     for expected in (
         "ConflictingFilesError: pypi_index errors:conflict: two or more inputs have the same filename",
         "* hello_prebuilt-0.1.0-py3-none-any.whl:",
-        "errors/other:files: sha256=" + sha256(b"not the prebuilt wheel"),
-        "prebuilt:files: sha256=",
-        "NotADistributionError: pypi_index errors:not_a_dist: these dependencies are not distributions",
-        "greet/greet/__init__.py:lib: a `python_source` target",
+        "errors/other/hello_prebuilt-0.1.0-py3-none-any.whl:files: sha256=" + sha256(b"not the prebuilt wheel"),
+        "prebuilt/hello_prebuilt-0.1.0-py3-none-any.whl:files: sha256=69142176",
     ):
-        assert expected in proc.stderr, proc.stderr[-4000:]
+        assert expected in conflict.stderr, conflict.stderr[-4000:]
+    not_a_dist = pants.run("package", "errors:not_a_dist", check=False)
+    assert not_a_dist.returncode != 0
+    for expected in (
+        "NotADistributionError: pypi_index errors:not_a_dist: these dependencies are not distributions",
+        "greet/greet/__init__.py:../lib: a `python_source` target",
+    ):
+        assert expected in not_a_dist.stderr, not_a_dist.stderr[-4000:]
+
+
+def _wheel(name: str, version: str) -> bytes:
+    """A minimal valid wheel whose bytes are new to every cache (Pants's cache outlives the test)."""
+    import io
+    import uuid
+    import zipfile
+
+    dist_info = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": f"# {uuid.uuid4()}\n".encode(),
+        f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist_info}/RECORD": b"",
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path, data in files.items():
+            zf.writestr(zipfile.ZipInfo(path, (1980, 1, 1, 0, 0, 0)), data)
+    return buf.getvalue()
+
+
+def _spawned(proc: subprocess.CompletedProcess[str]) -> list[str]:
+    """Descriptions of this backend's processes that really ran (cache hits spawn nothing)."""
+    found = re.findall(r'spawned local process as .*? description: "([^"]*)"', proc.stderr)
+    return sorted(d for d in found if d.startswith(("Inspect ", "Build PyPI index")))
+
+
+def test_records_are_cached_per_file(example_built) -> None:
+    """Rebuilding the example runs nothing of ours; a new index over the same
+    six files plus one new file runs one record process (for the new file) and
+    the index process. Without pantsd, so hits come from the persistent cache."""
+    pants = example_built.pants
+    again = pants.run("-ldebug", "package", "//:index", pantsd=False)
+    # All six records were asked for, and all came from the cache.
+    assert again.stderr.count("Completed: Inspect a distribution file with dumb-pypi") == 6
+    assert _spawned(again) == []
+
+    extra = pants.buildroot / "cache_check"
+    extra.mkdir()
+    (extra / "extra_dist-0.1-py3-none-any.whl").write_bytes(_wheel("extra_dist", "0.1"))
+    (extra / "BUILD").write_text(
+        'files(name="extra", sources=["*.whl"])\n'
+        'pypi_index(name="more", dependencies=["greet:dist", "shout:dist", "prebuilt:files", ":extra"])\n'
+    )
+    more = pants.run("-ldebug", "package", "cache_check:more", pantsd=False)
+    assert _spawned(more) == [
+        "Build PyPI index cache_check:more from 7 files",
+        "Inspect extra_dist-0.1-py3-none-any.whl",
+    ]

@@ -43,7 +43,14 @@ venv pip pip
 venv uv uv
 venv pex pex pip
 venv poetry poetry
-venv pdm pdm
+# pdm[locked] pins its own dependencies (a newer hishel breaks pdm 2.29).
+venv pdm "pdm[locked]"
+
+# The tests drive S3 deploys in-process too: boto3 in the Python that runs pytest.
+if ! "$PYTHON" -c 'import boto3' 2>/dev/null; then
+  log "installing boto3 for $PYTHON"
+  "$PYTHON" -m pip install -q boto3
+fi
 
 WEED="$("$STATE/tools/bin/python" - <<'PY'
 import os, shutil, sys

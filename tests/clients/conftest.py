@@ -1,0 +1,93 @@
+"""The client matrix: real pip, uv, pex, poetry and pdm against nginx-served indexes.
+
+Prints the client x case table at the end of the run (and writes it to
+$DUMB_PYPI_MATRIX_TABLE when set).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "serve"))
+
+from support import Index, Nginx, build_index, run_nginx  # noqa: E402
+from wheelfactory import make_wheel  # noqa: E402
+
+# (format, client, case) -> "pass" | "FAIL" | "n/a: reason"
+RESULTS: dict[tuple[str, str, str], str] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "clients: the client x case matrix (needs .ci/install-serve.sh)")
+    config.addinivalue_line("markers", "clients_fast: the matrix cells of the fast clients (pip, uv)")
+
+
+@pytest.fixture(scope="session")
+def matrix_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    """The fixture projects; `tampered`'s served wheel is swapped for other bytes
+    after indexing, so its index hash no longer matches what is downloaded."""
+    workdir = tmp_path_factory.mktemp("matrix")
+    index = build_index(workdir)
+    impostor = make_wheel(workdir / "impostor", "tampered", "1.0", code="TAMPERED = True\n")
+    served = next(index.tree.glob("packages/*/*/*/tampered-1.0-py3-none-any.whl"))
+    shutil.copyfile(impostor, served)
+    return index
+
+
+@pytest.fixture(scope="session")
+def servers(matrix_index: Index, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Nginx]]:
+    """'json': negotiating (JSON to clients that ask for it); 'html': never JSON."""
+    with run_nginx(matrix_index.tree, tmp_path_factory.mktemp("nginx-json")) as negotiating:
+        with run_nginx(matrix_index.tree, tmp_path_factory.mktemp("nginx-html"), "--simple-api", "html") as html:
+            yield {"json": negotiating, "html": html}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    spec = getattr(item, "callspec", None)
+    if spec is None or not {"fmt", "client", "case"} <= set(spec.params):
+        return
+    key = (spec.params["fmt"], spec.params["client"], spec.params["case"])
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        if hasattr(report, "wasxfail"):
+            RESULTS[key] = "n/a"
+        elif report.passed:
+            RESULTS[key] = "pass"
+        elif report.skipped:
+            RESULTS[key] = "skip"
+        else:
+            RESULTS[key] = "FAIL"
+
+
+def matrix_table(cases: list[str], clients: list[str]) -> str:
+    lines = ["| client | " + " | ".join(cases) + " |", "|---|" + "---|" * len(cases)]
+    for client in clients:
+        cells = []
+        for case in cases:
+            json_result = RESULTS.get(("json", client, case), "-")
+            html_result = RESULTS.get(("html", client, case), "-")
+            cells.append(f"{json_result} / {html_result}")
+        lines.append(f"| {client} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not RESULTS:
+        return
+    from test_matrix import CASES  # the column order
+    from runners import CLIENTS
+
+    table = matrix_table(list(CASES), list(CLIENTS))
+    terminalreporter.write_sep("=", "client x case (JSON-negotiating nginx / HTML-only nginx)")
+    terminalreporter.write(table)
+    target = os.environ.get("DUMB_PYPI_MATRIX_TABLE")
+    if target:
+        Path(target).write_text(table)

@@ -1,0 +1,217 @@
+"""Every client, every case, from an index served by `dumb-pypi nginx-config`.
+
+Each (client, format) runs a few real commands once (see `Scenarios`); each
+cell of the matrix is one test that checks what those commands did, from
+their result and from the nginx access log (which page types were sent,
+which files were fetched).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from runners import CLIENTS, INSTALL, LOCK, RESOLVE, Run, pip_install, pex_install, uv_install
+from support import Index, Nginx
+
+pytestmark = pytest.mark.clients
+
+CASES = {
+    "api-form": "the client got the Simple API in this column's form",
+    "non-normalized-dep": "app requires 'Dep.Name_Pkg': dep-name-pkg 1.0 is installed",
+    "yanked": "yanky: 1.0 unpinned (2.0 is yanked), 2.0 when pinned ==2.0",
+    "requires-python": "pyreq: 1.0 (2.0 needs Python >=3.99)",
+    "pep658": "resolving app fetches .metadata files and no wheel",
+    "hash-check": "a served wheel that differs from the index's sha256 is refused",
+    "lock-hashes": "the lock file's sha256 values are those of the served files",
+}
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+HTML_TYPES = ("text/html", "application/vnd.pypi.simple.v1+html")
+
+# Cells a client cannot pass by design, with the reason; strict xfail, so the
+# test fails (and the table must change) the day the client gains the feature.
+KNOWN_LIMITS = {
+    ("pex", "json", "api-form"): "pex builds with its vendored pip 20.3.4, which asks for HTML only",
+    ("pex", "json", "pep658"): "pex's vendored pip 20.3.4 predates PEP 658 and downloads wheels to resolve",
+    ("pex", "html", "pep658"): "pex's vendored pip 20.3.4 predates PEP 658 and downloads wheels to resolve",
+}
+
+_LOG = re.compile(r'^(\S+) (\S+) (\d{3}) "([^"]*)"')
+
+
+@dataclass
+class Hit:
+    method: str
+    path: str
+    status: int
+    content_type: str
+
+
+@dataclass
+class Outcome:
+    run: Run
+    hits: list[Hit]
+
+
+class Scenarios:
+    """Runs each (client, format, scenario) once and remembers what happened."""
+
+    def __init__(self, servers: dict[str, Nginx], index: Index, workdir: Path) -> None:
+        self.servers = servers
+        self.index = index
+        self.workdir = workdir
+        self.done: dict[tuple[str, str, str], Outcome] = {}
+
+    def get(self, client: str, fmt: str, name: str) -> Outcome:
+        key = (client, fmt, name)
+        if key not in self.done:
+            server = self.servers[fmt]
+            url = f"{server.url}/simple/"
+            before = len(server.log_lines())
+            run = self._run(client, url, name, self.workdir / client / fmt / name)
+            hits = [self._hit(line) for line in server.log_lines()[before:]]
+            self.done[key] = Outcome(run, hits)
+        return self.done[key]
+
+    def _run(self, client: str, url: str, name: str, work: Path) -> Run:
+        if name == "main":
+            return INSTALL[client](url, ["app", "yanky", "pyreq"], work)
+        if name == "pinned":
+            return INSTALL[client](url, ["yanky==2.0"], work)
+        if name == "tampered":
+            return INSTALL[client](url, ["tampered"], work)
+        if name == "resolve":
+            return RESOLVE[client](url, ["app"], work)
+        if name == "lock":
+            return LOCK[client](url, ["app"], work)
+        if name == "require-hashes":
+            return self._require_hashes(client, url, work)
+        raise AssertionError(name)
+
+    def _require_hashes(self, client: str, url: str, work: Path) -> Run:
+        """pip/uv/pex with --require-hashes and the right hashes must install."""
+        lines = []
+        for wheel in ("app-1.0-py3-none-any.whl", "dep_name_pkg-1.0-py3-none-any.whl"):
+            digest = hashlib.sha256(self.index.wheels[wheel].read_bytes()).hexdigest()
+            name = wheel.split("-")[0].replace("_", "-")
+            lines.append(f"{name}==1.0 --hash=sha256:{digest}\n")
+        work.mkdir(parents=True, exist_ok=True)
+        requirements = work / "requirements.txt"
+        requirements.write_text("".join(lines))
+        install: Callable[..., Run] = {"pip": pip_install, "uv": uv_install, "pex": pex_install}[client]
+        # pex has no --require-hashes flag; it checks the --hash values it is given.
+        flags = [] if client == "pex" else ["--require-hashes"]
+        return install(url, [], work, *flags, "-r", str(requirements))
+
+    @staticmethod
+    def _hit(line: str) -> Hit:
+        match = _LOG.match(line)
+        assert match, line
+        return Hit(match.group(1), match.group(2), int(match.group(3)), match.group(4))
+
+
+@pytest.fixture(scope="session")
+def scenarios(servers: dict[str, Nginx], matrix_index: Index, tmp_path_factory: pytest.TempPathFactory) -> Scenarios:
+    return Scenarios(servers, matrix_index, tmp_path_factory.mktemp("clients"))
+
+
+def _ok(outcome: Outcome) -> Run:
+    assert outcome.run.returncode == 0, outcome.run.output[-3000:]
+    return outcome.run
+
+
+def _check_api_form(s: Scenarios, client: str, fmt: str) -> None:
+    pages = [
+        hit
+        for name in ("main", "resolve")
+        for hit in s.get(client, fmt, name).hits
+        if re.fullmatch(r"/simple/[a-z0-9-]+/", hit.path)
+    ]
+    assert pages, "the client fetched no project page"
+    for hit in pages:
+        assert hit.status == 200, hit
+        if fmt == "json":
+            assert hit.content_type == JSON_TYPE, hit
+        else:
+            assert hit.content_type in HTML_TYPES, hit
+
+
+def _check_non_normalized(s: Scenarios, client: str, fmt: str) -> None:
+    installed = _ok(s.get(client, fmt, "main")).installed
+    assert installed.get("app") == "1.0" and installed.get("dep-name-pkg") == "1.0", installed
+
+
+def _check_yanked(s: Scenarios, client: str, fmt: str) -> None:
+    assert _ok(s.get(client, fmt, "main")).installed.get("yanky") == "1.0"
+    assert _ok(s.get(client, fmt, "pinned")).installed.get("yanky") == "2.0"
+
+
+def _check_requires_python(s: Scenarios, client: str, fmt: str) -> None:
+    assert _ok(s.get(client, fmt, "main")).installed.get("pyreq") == "1.0"
+
+
+def _check_pep658(s: Scenarios, client: str, fmt: str) -> None:
+    outcome = s.get(client, fmt, "resolve")
+    _ok(outcome)
+    fetched = [hit.path.rsplit("/", 1)[1] for hit in outcome.hits if hit.path.startswith("/packages/")]
+    assert "app-1.0-py3-none-any.whl.metadata" in fetched, fetched
+    assert "dep_name_pkg-1.0-py3-none-any.whl.metadata" in fetched, fetched
+    assert [f for f in fetched if f.endswith(".whl")] == [], fetched
+
+
+def _check_hashes(s: Scenarios, client: str, fmt: str) -> None:
+    tampered = s.get(client, fmt, "tampered")
+    assert tampered.run.returncode != 0, tampered.run.output[-2000:]
+    assert re.search(r"hash", tampered.run.output, re.IGNORECASE), tampered.run.output[-2000:]
+    # It failed on the bytes, not for want of a file.
+    assert any(h.path.endswith("/tampered-1.0-py3-none-any.whl") and h.status == 200 for h in tampered.hits)
+    if client in ("pip", "uv", "pex"):
+        installed = _ok(s.get(client, fmt, "require-hashes")).installed
+        assert installed.get("app") == "1.0", installed
+
+
+def _check_lock_hashes(s: Scenarios, client: str, fmt: str) -> None:
+    run = _ok(s.get(client, fmt, "lock"))
+    assert run.lock is not None and run.lock.is_file(), run.output[-2000:]
+    served = {hashlib.sha256(p.read_bytes()).hexdigest(): p.name for p in s.index.tree.glob("packages/**/*.whl")}
+    recorded = set()
+    for line in run.lock.read_text().splitlines():
+        if "content" in line:  # poetry's and pdm's digest of pyproject.toml
+            continue
+        recorded.update(re.findall(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])", line))
+    assert recorded, run.lock.read_text()[:2000]
+    assert recorded <= set(served), f"hashes not of any served file: {recorded - set(served)}"
+    assert {served[h] for h in recorded} >= {"app-1.0-py3-none-any.whl", "dep_name_pkg-1.0-py3-none-any.whl"}
+
+
+CHECKS = {
+    "api-form": _check_api_form,
+    "non-normalized-dep": _check_non_normalized,
+    "yanked": _check_yanked,
+    "requires-python": _check_requires_python,
+    "pep658": _check_pep658,
+    "hash-check": _check_hashes,
+    "lock-hashes": _check_lock_hashes,
+}
+
+
+# pip and uv finish in seconds: they are the fast subset for every CI run.
+FAST = ("pip", "uv")
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize(
+    "client", [pytest.param(c, marks=[pytest.mark.clients_fast] if c in FAST else []) for c in CLIENTS]
+)
+@pytest.mark.parametrize("fmt", ["json", "html"])
+def test_cell(scenarios: Scenarios, fmt: str, client: str, case: str, request: pytest.FixtureRequest) -> None:
+    reason = KNOWN_LIMITS.get((client, fmt, case))
+    if reason:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+    CHECKS[case](scenarios, client, fmt)

@@ -54,6 +54,7 @@ def bazel_checkout(dest: Path, dists: list[Path]) -> Path:
         if src.is_dir():
             shutil.copytree(src, dest / entry, ignore=ignore, symlinks=True)
         else:
+            (dest / entry).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / entry)
     # Under tests/e2e, which the repository's .bazelignore leaves to nested workspaces.
     workspace = dest / "tests/e2e/pants_cross_check"

@@ -13,6 +13,7 @@ Ties prefer JSON, then `application/vnd.pypi.simple.v1+html`, then
 `text/html`. Wildcards (`text/*`, `*/*`) and a missing Accept header count
 for `text/html` only, so browsers and old clients get HTML. When nothing we
 serve is acceptable we still answer with `text/html` (PEP 691 allows a default).
+A `?format=<content type>` URL parameter (PEP 691, optional) overrides Accept.
 """
 
 from __future__ import annotations
@@ -128,10 +129,26 @@ def negotiation_maps(json_enabled: bool) -> str:
         # unless neither is acceptable at all.
         "\n".join(
             [
-                'map "$dumb_pypi_q_thtml $dumb_pypi_best_q $dumb_pypi_best" $dumb_pypi_format {',
+                'map "$dumb_pypi_q_thtml $dumb_pypi_best_q $dumb_pypi_best" $dumb_pypi_format_accept {',
                 '    "~^\\d+ 0000 " thtml;',
                 f'    "~{_q("thtml", "best")}" thtml;',
                 '    "~ (?<dumb_pypi_fmt>json|vhtml)$" $dumb_pypi_fmt;',
+                "    default thtml;",
+                "}",
+            ]
+        ),
+        # PEP 691's optional ?format= URL parameter overrides Accept.
+        "\n".join(
+            [
+                'map "$arg_format|$dumb_pypi_format_accept" $dumb_pypi_format {',
+                *(
+                    [f'    "~*^application/vnd\\.pypi\\.simple\\.(?:v1|latest)(?:\\+|%2B)json\\|" json;']
+                    if json_enabled
+                    else []
+                ),
+                '    "~*^application/vnd\\.pypi\\.simple\\.(?:v1|latest)(?:\\+|%2B)html\\|" vhtml;',
+                '    "~*^text/html\\|" thtml;',
+                '    "~\\|(?<dumb_pypi_fa>\\w+)$" $dumb_pypi_fa;',
                 "    default thtml;",
                 "}",
             ]

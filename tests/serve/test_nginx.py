@@ -201,3 +201,24 @@ def test_bad_options_are_named(args: list[str], message: str) -> None:
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "query,accept,expected",
+    [
+        ("format=application/vnd.pypi.simple.v1%2Bjson", None, JSON),
+        ("format=application/vnd.pypi.simple.latest+json", "text/html", JSON),
+        ("format=application/vnd.pypi.simple.v1+html", PIP_ACCEPT, V1HTML),
+        ("format=text/html", PIP_ACCEPT, HTML),
+        ("format=bogus", PIP_ACCEPT, JSON),  # unknown: Accept decides
+        ("other=1", PIP_ACCEPT, JSON),
+    ],
+)
+def test_pep691_format_parameter(nginx: Nginx, query: str, accept: str | None, expected: str) -> None:
+    response = get(f"{nginx.url}/simple/app/?{query}", accept=accept)
+    assert (response.status, response.headers["content-type"]) == (200, expected)
+
+
+def test_format_parameter_cannot_force_json_in_html_mode(nginx_html: Nginx) -> None:
+    response = get(f"{nginx_html.url}/simple/app/?format=application/vnd.pypi.simple.v1%2Bjson")
+    assert response.headers["content-type"] == HTML

@@ -17,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "serve"))
 
 from support import Index, Nginx, build_index, run_nginx  # noqa: E402
-from wheelfactory import make_wheel  # noqa: E402
+from distributions import make_wheel  # noqa: E402
 
 # (format, client, case) -> "pass" | "FAIL" | "n/a: reason"
 RESULTS: dict[tuple[str, str, str], str] = {}
@@ -34,7 +34,8 @@ def matrix_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
     after indexing, so its index hash no longer matches what is downloaded."""
     workdir = tmp_path_factory.mktemp("matrix")
     index = build_index(workdir)
-    impostor = make_wheel(workdir / "impostor", "tampered", "1.0", code="TAMPERED = True\n")
+    (workdir / "impostor").mkdir()
+    impostor = make_wheel(str(workdir / "impostor"), "tampered", "1.0", modules={"tampered.py": "TAMPERED = True\n"})
     served = next(index.tree.glob("packages/*/*/*/tampered-1.0-py3-none-any.whl"))
     shutil.copyfile(impostor, served)
     return index

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -23,9 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from wheelfactory import make_wheel
-
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))  # the shared wheel builder, tests/distributions.py
+
+from distributions import make_wheel  # noqa: E402
+
 SERVE_HOME = Path(os.environ.get("DUMB_PYPI_SERVE_HOME", Path.home() / ".cache" / "dumb-pypi-serve"))
 INSTALL_HINT = "run .ci/install-serve.sh"
 
@@ -146,15 +149,21 @@ def build_index(workdir: Path, dists: Sequence[Dist] = MATRIX_DISTS, upload_time
     records_dir.mkdir(parents=True, exist_ok=True)
     entries = []
     index = Index(tree=workdir / "tree", tarball=workdir / "tree.tar.gz")
+    wheels_dir.mkdir(parents=True, exist_ok=True)
     for dist in dists:
-        wheel = make_wheel(
-            wheels_dir,
-            dist.name,
-            dist.version,
-            requires_dist=dist.requires_dist,
-            requires_python=dist.requires_python,
-            summary=f"{dist.name} test fixture",
-            code=dist.code,
+        # Lowercase file names; METADATA keeps the spelling as given ("Dep.Name_Pkg").
+        file_name = re.sub(r"[-_.]+", "_", dist.name).lower()
+        wheel = Path(
+            make_wheel(
+                str(wheels_dir),
+                file_name,
+                dist.version,
+                requires_dist=dist.requires_dist,
+                requires_python=dist.requires_python,
+                summary=f"{dist.name} test fixture",
+                metadata_name=dist.name,
+                modules=None if dist.code is None else {f"{file_name}.py": dist.code},
+            )
         )
         record = records_dir / (wheel.name + ".json")
         args = ["record", str(wheel), "--output", str(record), "--upload-time", str(upload_time)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -222,3 +223,49 @@ def test_pep691_format_parameter(nginx: Nginx, query: str, accept: str | None, e
 def test_format_parameter_cannot_force_json_in_html_mode(nginx_html: Nginx) -> None:
     response = get(f"{nginx_html.url}/simple/app/?format=application/vnd.pypi.simple.v1%2Bjson")
     assert response.headers["content-type"] == HTML
+
+
+def test_standalone_config_runs_as_a_normal_user(index: Index, tmp_path: Path) -> None:
+    """No --user, no root: nginx started by an unprivileged account serves the tree."""
+    import os
+    import pwd
+    import shutil as sh
+
+    from support import free_port, stop, wait_for_port
+
+    if os.geteuid() != 0:
+        runner: list[str] = []  # already a normal user
+        home = tmp_path
+    else:
+        account = pwd.getpwnam("nobody")
+        runner = ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--clear-groups", "--"]
+        # A world-readable place the account can write its pid and logs to.
+        home = Path(tempfile.mkdtemp(prefix="dumb-pypi-nginx-user-"))
+        os.chmod(home, 0o755)
+    try:
+        site = home / "site"
+        sh.copytree(index.tree, site)
+        prefix = home / "prefix"
+        prefix.mkdir()
+        if runner:
+            for path in (home, site, prefix, *site.rglob("*")):
+                os.chown(path, account.pw_uid, account.pw_gid)
+        port = free_port()
+        config = prefix / "nginx.conf"
+        dumb_pypi("nginx-config", "--root", str(site), "--standalone", "--listen", f"127.0.0.1:{port}", "-o", str(config))
+        proc = subprocess.Popen(
+            [*runner, nginx_bin(), "-p", str(prefix), "-c", str(config), "-e", "stderr"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        try:
+            wait_for_port(port, proc, "nginx as a normal user")
+            response = get(f"http://127.0.0.1:{port}/simple/app/", accept=PIP_ACCEPT)
+            assert (response.status, response.headers["content-type"]) == (200, JSON)
+            assert (prefix / "access.log").exists()
+            # nginx wrote its own files as the unprivileged account.
+            assert (prefix / "nginx.pid").stat().st_uid == (account.pw_uid if runner else os.geteuid())
+        finally:
+            stop(proc)
+    finally:
+        if runner:
+            sh.rmtree(home)

@@ -71,6 +71,7 @@ class Pants:
     buildroot: Path
     binary: str
     config_files: tuple[str, ...]
+    dumb_pypi: Path  # the snapshot of dumb_pypi/ this session's Pants runs
 
     def run(self, *args: str, check: bool = True, pantsd: bool = True) -> subprocess.CompletedProcess[str]:
         env = clean_env()
@@ -97,10 +98,19 @@ def pants_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pants]
     buildroot = root / "example"
     shutil.copytree(EXAMPLE, buildroot, ignore=shutil.ignore_patterns("dist", ".pants.d", ".pids", "*.whl", "*.tar.gz", "__pycache__"))
     subprocess.run([sys.executable, str(buildroot / "prebuilt/make_prebuilt.py")], check=True)
-    # The copy lives outside the repo, so point Pants at the backend in this checkout.
+    # One snapshot of dumb_pypi/ for the whole session, so edits made meanwhile
+    # (or a Bazel build compared with this one) see the same code.
+    snapshot = root / "src"
+    shutil.copytree(REPO / "dumb_pypi", snapshot / "dumb_pypi", ignore=shutil.ignore_patterns("__pycache__"))
+    # The copy lives outside the repo: point Pants at this checkout's backend and the snapshot.
     local = root / "pants.local.toml"
-    local.write_text(f'[GLOBAL]\npythonpath = ["{REPO / "pants-plugins"}"]\n')
-    pants = Pants(buildroot, installed["DUMB_PYPI_PANTS_BIN"], (installed["DUMB_PYPI_PANTS_CONFIG"], str(local)))
+    local.write_text(f'[GLOBAL]\npythonpath = ["{REPO / "pants-plugins"}", "{snapshot}"]\n')
+    pants = Pants(
+        buildroot,
+        installed["DUMB_PYPI_PANTS_BIN"],
+        (installed["DUMB_PYPI_PANTS_CONFIG"], str(local)),
+        snapshot / "dumb_pypi",
+    )
     yield pants
     pants.stop_pantsd()
 

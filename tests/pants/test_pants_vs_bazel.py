@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.pants, pytest.mark.bazel]
 
 REPO = Path(__file__).resolve().parents[2]
 # What a Bazel workspace needs of this repository to load @dumb_pypi//rules.
-BAZEL_SIDE = (".bazelignore", ".bazelrc", ".bazelversion", "BUILD", "MODULE.bazel", "WORKSPACE", "dumb_pypi", "rules", "third_party")
+BAZEL_SIDE = (".bazelignore", ".bazelrc", ".bazelversion", "BUILD", "MODULE.bazel", "WORKSPACE", "rules", "third_party")
 REPOSITORY_CACHE = Path(os.environ.get("DUMB_PYPI_BAZEL_REPO_CACHE", "/tmp/dumb-pypi-bazel-repo-cache"))
 
 WORKSPACE = """\
@@ -46,9 +46,11 @@ pypi_index(
 """
 
 
-def bazel_checkout(dest: Path, dists: list[Path]) -> Path:
-    """A copy of the repository's Bazel side with a workspace indexing `dists`."""
+def bazel_checkout(dest: Path, dumb_pypi: Path, dists: list[Path]) -> Path:
+    """A copy of the repository's Bazel side, with the `dumb_pypi` the Pants run
+    used, and a workspace indexing `dists`."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "bazel-*", "user.bazelrc")
+    shutil.copytree(dumb_pypi, dest / "dumb_pypi", ignore=ignore)
     for entry in BAZEL_SIDE:
         src = REPO / entry
         if src.is_dir():
@@ -73,7 +75,7 @@ def test_pants_and_bazel_build_the_same_index(example_built, pip_env: dict[str, 
         pytest.fail("bazel is not installed: run .ci/install-bazel.sh")
     inputs = example_built.inputs()
     assert len(inputs) == 6, sorted(inputs)
-    workspace = bazel_checkout(tmp_path / "checkout", list(inputs.values()))
+    workspace = bazel_checkout(tmp_path / "checkout", example_built.pants.dumb_pypi, list(inputs.values()))
     output_base = tmp_path / "output_base"
     REPOSITORY_CACHE.mkdir(parents=True, exist_ok=True)
     startup = ["bazel", "--nohome_rc", f"--output_base={output_base}", "--max_idle_secs=60"]

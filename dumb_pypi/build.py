@@ -12,7 +12,6 @@ from dumb_pypi.output import MANIFEST_NAME, TreeWriter
 from dumb_pypi.pages import Links, Renderer, Site
 from dumb_pypi.pages.links import pool_path
 from dumb_pypi.projects import Project, ProjectStatus
-from dumb_pypi.records import Record
 from dumb_pypi.tarball import DEFAULT_MTIME, write_tarball
 
 __all__ = ["Options", "Result", "build_index"]
@@ -37,11 +36,6 @@ class Result(NamedTuple):
     files: int
     written: int  # files created or changed in the tree
     root_digest: str | None  # None: nothing changed, nothing was written
-
-
-def _same(files: list[Record]) -> frozenset[tuple[object, ...]]:
-    # Everything a record says about its file, not where it came from.
-    return frozenset(record[:-2] for record in files)
 
 
 def _copy_pool_files(writer: TreeWriter, project: Project) -> None:
@@ -76,20 +70,21 @@ def _carry_over(writer: TreeWriter, unchanged: set[str], projects: list[Project]
                             writer.files[path] = writer.old[path]
 
 
-def build_index(projects: list[Project], options: Options, previous: list[Project] | None = None) -> Result:
-    """Write the index of `projects`. With `previous` (what the existing tree
-    was built from), only projects whose files changed are rendered again."""
+def build_index(projects: list[Project], options: Options, changed: set[str] | None = None) -> Result:
+    """Write the index of `projects`. With `changed` (the projects whose inputs
+    differ from those the existing tree was built from), only those projects
+    are rendered again; the root pages always are."""
     if not options.pool and options.packages_url is None:
         raise DumbPypiError("--packages-url is required unless --pool copies the files into the tree")
     renderer = Renderer(Links(options.packages_url, options.pool), options.site,
                         per_release_json=options.per_release_json)
     writer = TreeWriter(options.output_dir)
     rendered = {project.name for project in projects}
-    if previous is not None and writer.old:
-        before = {project.name: _same(project.files) for project in previous}
-        rendered = {p.name for p in projects if before.get(p.name) != _same(p.files)}
-        if not rendered and set(before) == {p.name for p in projects} and not options.tarball:
+    if changed is not None and writer.old:
+        if not changed and not options.tarball:
+            writer.abandon()
             return Result(len(projects), sum(len(p.files) for p in projects), 0, None)
+        rendered &= changed
         _carry_over(writer, {p.name for p in projects} - rendered, projects, options.pool)
 
     # Dependency order: files, then the pages that link to them, then the root.

@@ -8,6 +8,7 @@ the Bazel and Pants rules).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -19,7 +20,7 @@ from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.inspect import inspect_file
 from dumb_pypi.pages import Site
 from dumb_pypi.projects import PROJECT_STATUSES, ProjectStatus, group_projects
-from dumb_pypi.records import Record, dumps, record_to_json
+from dumb_pypi.records import Record, dumps, record_from_filename, record_to_json
 from dumb_pypi.tarball import DEFAULT_MTIME
 
 __all__ = ["main"]
@@ -119,16 +120,33 @@ def _statuses(values: list[str]) -> dict[str, ProjectStatus]:
     return statuses
 
 
-def _read_inputs(args: argparse.Namespace, refuse: Callable[[str, str], None]) -> list[Record]:
+def _read_inputs(args: argparse.Namespace, refuse: Callable[[str, str], None],
+                 lines: list[str] | None) -> list[Record]:
     records: list[Record] = []
     if args.package_list:
-        records.extend(inputs.package_list(args.package_list, refuse))
+        records.extend(inputs.package_list(args.package_list, refuse, lines))
     if args.package_list_json:
-        records.extend(inputs.package_list_json(args.package_list_json, refuse))
+        records.extend(inputs.package_list_json(args.package_list_json, refuse, None if args.package_list else lines))
     for path in args.record_list:
         records.extend(inputs.record_list(path, refuse))
     records.extend(inputs.package_files(args.paths, args.package_dir, refuse))
     return records
+
+
+def _changed_projects(lines: list[str], previous_lines: list[str], json_lines: bool) -> set[str]:
+    """Projects named by lines that differ between the two lists.
+
+    A partial rebuild compares raw lines, so it parses only what changed.
+    """
+    changed: set[str] = set()
+    for line in set(lines).symmetric_difference(previous_lines):
+        try:
+            filename = json.loads(line).get("filename") if json_lines else line
+            if isinstance(filename, str):
+                changed.add(record_from_filename(filename).name)
+        except (ValueError, AttributeError):
+            pass  # refused (and reported) when read as an input
+    return changed
 
 
 def _build(argv: Sequence[str]) -> int:
@@ -145,14 +163,15 @@ def _build(argv: Sequence[str]) -> int:
     site = Site(title=args.title, logo=args.logo, logo_width=args.logo_width, generated=generated, epoch=epoch or 0)
 
     refusals = Refusals()
-    records = _read_inputs(args, refusals)
-    previous = None
-    # The previous list is only a hint for what to render again: its own bad
-    # lines were reported when it was built, so they are not reported twice.
-    if args.previous_package_list:
-        previous = list(inputs.package_list(args.previous_package_list, lambda origin, reason: None))
-    elif args.previous_package_list_json:
-        previous = list(inputs.package_list_json(args.previous_package_list_json, lambda origin, reason: None))
+    list_path = args.package_list or args.package_list_json
+    lines = inputs.read_lines(list_path) if list_path else None
+    records = _read_inputs(args, refusals, lines)
+    previous_path = args.previous_package_list or args.previous_package_list_json
+    changed = None
+    # Lines can be compared only between two lists of the same kind.
+    if previous_path and lines is not None and bool(args.previous_package_list_json) == (list_path != args.package_list):
+        changed = _changed_projects(lines, inputs.read_lines(previous_path), bool(args.previous_package_list_json))
+    del lines  # the records hold what is needed; 70k lines are 6 MB
 
     options = Options(
         output_dir=args.output_dir, site=site, packages_url=args.packages_url, pool=args.pool,
@@ -164,8 +183,7 @@ def _build(argv: Sequence[str]) -> int:
     if args.strict and refusals.count:
         print(f"{PROG}: {refusals.count} input(s) refused; --strict: nothing written", file=sys.stderr)
         return 1
-    previous_projects = group_projects(previous, options.statuses, refuse=lambda r, why: None) if previous else None
-    result = build_index(projects, options, previous_projects)
+    result = build_index(projects, options, changed)
     if refusals.count:
         print(f"{PROG}: indexed {result.files} files in {result.projects} projects; refused {refusals.count}",
               file=sys.stderr)

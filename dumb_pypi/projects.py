@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from dumb_pypi.errors import InvalidInput
 from dumb_pypi.records import Record
-from dumb_pypi.versions import natural_key, version_key
+from dumb_pypi.versions import version_key
 
 __all__ = ["Project", "ProjectStatus", "PROJECT_STATUSES", "group_projects", "file_sort_key"]
 
@@ -44,7 +44,8 @@ class Project(NamedTuple):
 
 
 def file_sort_key(record: Record) -> tuple[object, ...]:
-    return (version_key(record.version), not record.is_wheel, natural_key(record.filename), record.filename)
+    # Within a version: wheels first, then by name.
+    return (version_key(record.version), record.packagetype != "bdist_wheel", record.filename)
 
 
 def _same_file(a: Record, b: Record) -> bool:

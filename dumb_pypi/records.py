@@ -8,6 +8,7 @@ interchangeable.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NamedTuple
 
 from dumb_pypi.errors import InvalidFilename, InvalidInput
@@ -18,7 +19,7 @@ __all__ = ["Record", "HASH_ALGORITHMS", "record_from_filename", "record_from_jso
 # The algorithms pip and uv both accept in a URL fragment; uv rejects others.
 HASH_ALGORITHMS = frozenset(("md5", "sha256", "sha384", "sha512", "blake2b"))
 # Characters that can never be part of a file name we link to or write.
-_FORBIDDEN_CHARS = frozenset("/\\\0") | frozenset(chr(c) for c in range(32)) | {"\x7f"}
+_FORBIDDEN_RE = re.compile(r"[/\\\x00-\x1f\x7f]")
 
 
 class Record(NamedTuple):
@@ -54,7 +55,7 @@ def check_filename(filename: str) -> None:
     """Refuse names that could escape a directory or break a link."""
     if not filename or filename in (".", ".."):
         raise InvalidFilename("empty file name")
-    if any(char in _FORBIDDEN_CHARS for char in filename):
+    if _FORBIDDEN_RE.search(filename):
         raise InvalidFilename("a file name may not contain '/', '\\' or control characters")
     if len(filename.encode("utf-8", "surrogateescape")) > 255:
         raise InvalidFilename("file name is longer than 255 bytes")

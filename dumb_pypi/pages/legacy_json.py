@@ -52,19 +52,16 @@ def _info(latest: Record) -> dict[str, Any]:
     }
 
 
-def _page(project: Project, files: list[dict[str, Any]]) -> str:
-    releases: dict[str, list[dict[str, Any]]] = {}
-    for record, entry in zip(project.files, files):
-        if record.version is not None:
-            releases.setdefault(record.version, []).append(entry)
-    latest = project.latest
-    return dumps({
-        "info": _info(latest),
-        "releases": releases,
-        "urls": releases.get(latest.version, []) if latest.version is not None else [],
-    })
-
-
 def project_json(project: Project, base: str, tails: list[str]) -> str:
-    """The project's page; given a Project holding one release's files, that release's page."""
-    return _page(project, [file_json(record, base + tail) for record, tail in zip(project.files, tails)])
+    """The project's page; given a Project holding one release's files, that release's page.
+
+    Each file is encoded once and spliced into both `releases` and `urls`.
+    """
+    releases: dict[str, list[str]] = {}
+    for record, tail in zip(project.files, tails):
+        if record.version is not None:
+            releases.setdefault(record.version, []).append(dumps(file_json(record, base + tail)))
+    latest = project.latest
+    latest_files = releases.get(latest.version, []) if latest.version is not None else []
+    release_parts = ",".join(f"{dumps(version)}:[{','.join(files)}]" for version, files in releases.items())
+    return f'{{"info":{dumps(_info(latest))},"releases":{{{release_parts}}},"urls":[{",".join(latest_files)}]}}'

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import jinja2
+from markupsafe import Markup, escape
 
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record
@@ -46,17 +47,24 @@ def _uploaded(record: Record) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(record.upload_timestamp))
 
 
-class FileView(NamedTuple):
-    # A NamedTuple, not a dict: Jinja resolves attributes on it fastest.
-    record: Record
-    url: str
-    size: str
-    uploaded: str
-    sha256: str
+def _project_row(record: Record, url: str) -> str:
+    yanked = ""
+    if record.yanked_reason is not None:
+        reason = f": {escape(record.yanked_reason)}" if record.yanked_reason else ""
+        yanked = f' <span class="yanked" title="{escape(record.yanked_reason)}">yanked{reason}</span>'
+    uploaded = _uploaded(record) + (f" by {escape(record.uploaded_by)}" if record.uploaded_by else "")
+    return (f'<tr><td>{escape(record.version or "unknown")}{yanked}</td>'
+            f'<td><a href="{escape(url)}">{escape(record.filename)}</a></td>'
+            f'<td class="mono">{escape(record.requires_python or "")}</td><td>{_size(record.size)}</td>'
+            f'<td>{uploaded}</td><td class="mono hash">{escape(record.sha256 or record.hash or "")}</td></tr>\n')
 
 
-def _file_view(record: Record, url: str) -> FileView:
-    return FileView(record, url, _size(record.size), _uploaded(record), record.sha256 or (record.hash or ""))
+def _changelog_row(record: Record, url: str) -> str:
+    # Built without Jinja: the changelog has a row for every file in the index.
+    yanked = ' <span class="yanked">yanked</span>' if record.yanked_reason is not None else ""
+    return (f'<tr><td><a href="{escape(url)}">{escape(record.filename)}</a>{yanked}</td>'
+            f'<td><a href="../project/{record.name}/">{record.name}</a></td><td>{_uploaded(record)}</td>'
+            f'<td>{escape(record.uploaded_by or "")}</td></tr>\n')
 
 
 def _iso(timestamp: int) -> str:
@@ -86,19 +94,19 @@ class WebUI:
         return self._render("index.html", root="", projects=rows)
 
     def project(self, project: Project, base: str, tails: list[str]) -> str:
-        files = [_file_view(record, base + tail) for record, tail in zip(project.files, tails)]
-        files.reverse()  # newest first for people
-        return self._render("project.html", root="../../", project=project, latest=project.latest, files=files)
+        # Newest first for people; rows built without Jinja, as for the changelog.
+        rows = Markup("".join(_project_row(record, base + tail)
+                              for record, tail in zip(reversed(project.files), reversed(tails))))
+        return self._render("project.html", root="../../", project=project, latest=project.latest, rows=rows)
 
     def changelog(self, files: list[tuple[Record, str]]) -> Iterator[tuple[str, str]]:
         """(path, page) for each changelog page; `files` newest first with URLs."""
         page_count = max(1, math.ceil(len(files) / CHANGELOG_ENTRIES_PER_PAGE))
         for index in range(page_count):
             chunk = files[index * CHANGELOG_ENTRIES_PER_PAGE:(index + 1) * CHANGELOG_ENTRIES_PER_PAGE]
+            rows = Markup("".join(_changelog_row(record, url) for record, url in chunk))
             yield f"changelog/page{index + 1}.html", self._render(
-                "changelog.html", root="../", page_number=index + 1, page_count=page_count,
-                files=[_file_view(record, url) for record, url in chunk],
-            )
+                "changelog.html", root="../", page_number=index + 1, page_count=page_count, rows=rows)
 
     def feed(self, newest_files: list[Record]) -> str:
         """An Atom feed of the newest releases (one entry per project version)."""

@@ -30,34 +30,45 @@ find_python39() {
   return 1
 }
 
-# Debian bookworm has no 3.9: take bullseye's beside it, pinned low so nothing
-# else is upgraded from bullseye, then drop the extra source again.
-install_python39_from_bullseye() {
+# Debian bookworm has no 3.9: run apt with bullseye's suite beside it, pinned
+# low so nothing else is upgraded from bullseye; drop the extra source after.
+with_bullseye() {
   local src=/etc/apt/sources.list.d/dumb-pypi-bullseye.sources
   local pin=/etc/apt/preferences.d/dumb-pypi-bullseye
-  local uri
+  local uri status=0
   uri="$(awk '/^URIs:/ && $2 ~ /debian\/?$/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
   uri="${uri:-http://deb.debian.org/debian}"
-  log "no CPython 3.9 found: installing python3.9 from Debian bullseye ($uri)"
   printf 'Types: deb\nURIs: %s\nSuites: bullseye\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$uri" >"$src"
   printf 'Package: *\nPin: release n=bullseye\nPin-Priority: 100\n' >"$pin"
-  trap 'rm -f "$src" "$pin"; apt-get update -qq || true' RETURN
-  apt-get update -qq
+  apt-get update -qq && "$@" || status=$?
+  rm -f "$src" "$pin"
+  apt-get update -qq || true
+  return "$status"
+}
+
+install_debian_python39() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bullseye python3.9 >/dev/null
-  # python3.9-venv does not install beside bookworm; distutils comes from its .deb.
-  if ! /usr/bin/python3.9 -c 'import distutils.version' 2>/dev/null; then
-    local tmp
-    tmp="$(mktemp -d)"
-    (cd "$tmp" && apt-get download -qq python3-distutils/bullseye && dpkg -x python3-distutils_*.deb root)
-    cp -r "$tmp/root/usr/lib/python3.9/distutils" /usr/lib/python3.9/
-    rm -rf "$tmp"
-  fi
+}
+
+# python3.9-venv does not install beside bookworm; distutils comes from its .deb.
+install_debian_distutils39() {
+  local tmp
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && apt-get download -qq python3-distutils/bullseye && dpkg -x python3-distutils_*.deb root)
+  cp -r "$tmp/root/usr/lib/python3.9/distutils" /usr/lib/python3.9/
+  rm -rf "$tmp"
 }
 
 PY39="$(find_python39 || true)"
 if [[ -z "$PY39" ]]; then
-  install_python39_from_bullseye
+  log "no CPython 3.9 found: installing python3.9 from Debian bullseye"
+  with_bullseye install_debian_python39
   PY39="$(find_python39)"
+fi
+# -I -S: bookworm's setuptools would otherwise stand in for the missing stdlib copy.
+if [[ "$PY39" == /usr/bin/python3.9 ]] && ! "$PY39" -I -S -c 'import distutils.sysconfig' 2>/dev/null; then
+  log "adding distutils to Debian's python3.9"
+  with_bullseye install_debian_distutils39
 fi
 log "CPython 3.9: $PY39"
 

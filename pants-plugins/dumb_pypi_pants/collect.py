@@ -63,13 +63,17 @@ def _why_not(tgt: Target) -> str:
 
 def _not_a_distribution_message(index: Address, rejected: list[Target]) -> str:
     lines = "\n".join(f"  * {tgt.address.spec}: {_why_not(tgt)}" for tgt in rejected)
-    return softwrap(
-        f"""
+    return (
+        softwrap(
+            f"""
         pypi_index {index.spec}: these dependencies are not distributions:
         only `python_distribution` targets and `file`/`resource` targets holding
         wheels or sdists can go into an index.
         """
-    ) + "\n" + lines
+        )
+        + "\n"
+        + lines
+    )
 
 
 def dedupe(index: Address, files: list[DistFile]) -> DistFiles:
@@ -88,8 +92,7 @@ def dedupe(index: Address, files: list[DistFile]) -> DistFiles:
     if conflicts:
         raise ConflictingFilesError(
             f"pypi_index {index.spec}: two or more inputs have the same filename but "
-            "different content; an index can serve only one file per name:\n"
-            + "\n".join(conflicts)
+            "different content; an index can serve only one file per name:\n" + "\n".join(conflicts)
         )
     return DistFiles(kept)
 
@@ -104,15 +107,12 @@ async def collect_dist_files(request: DistFilesRequest) -> DistFiles:
         raise NotADistributionError(_not_a_distribution_message(request.address, rejected))
 
     built = await MultiGet(
-        Get(BuiltPackage, EnvironmentAwarePackageRequest(PythonDistributionFieldSet.create(t)))
-        for t in distributions
+        Get(BuiltPackage, EnvironmentAwarePackageRequest(PythonDistributionFieldSet.create(t))) for t in distributions
     )
     hydrated = await MultiGet(
         Get(
             HydratedSources,
-            HydrateSourcesRequest(
-                t[SourcesField], for_sources_types=(FileSourceField, ResourceSourceField)
-            ),
+            HydrateSourcesRequest(t[SourcesField], for_sources_types=(FileSourceField, ResourceSourceField)),
         )
         for t in prebuilt
     )
@@ -127,8 +127,7 @@ async def collect_dist_files(request: DistFilesRequest) -> DistFiles:
     ]
     # Each file gets a digest of its own so that its record caches per file.
     single_file_digests = await MultiGet(
-        Get(Digest, CreateDigest([FileEntry(posixpath.basename(e.path), e.file_digest)]))
-        for _, e in found
+        Get(Digest, CreateDigest([FileEntry(posixpath.basename(e.path), e.file_digest)])) for _, e in found
     )
     files = [
         DistFile(posixpath.basename(e.path), e.file_digest.fingerprint, digest, origin)

@@ -132,11 +132,15 @@ async def package_pypi_index(field_set: PypiIndexFieldSet) -> BuiltPackage:
     out = field_set.output_path.value_or_default(file_ending=None)
     title = field_set.title.value
     argv = [
-        "--record-list", "record-list.json",
+        "--record-list",
+        "record-list.json",
         "--pool",
-        "--output-dir", f"out/{out}",
-        "--tarball", f"out/{out}.tar.gz",
-        "--manifest", f"out/{out}.manifest.json",
+        "--output-dir",
+        f"out/{out}",
+        "--tarball",
+        f"out/{out}.tar.gz",
+        "--manifest",
+        f"out/{out}.manifest.json",
         *(["--title", title] if title else []),
         *extra_args,
     ]
@@ -165,7 +169,9 @@ async def package_pypi_index(field_set: PypiIndexFieldSet) -> BuiltPackage:
         (
             BuiltPackageArtifact(
                 f"{out}/",
-                (f"{len(dist_files)} distribution files, {len(summary['files'])} paths, root {summary['root_digest']}",),
+                (
+                    f"{len(dist_files)} distribution files, {len(summary['files'])} paths, root {summary['root_digest']}",
+                ),
             ),
             BuiltPackageArtifact(f"{out}.tar.gz"),
             BuiltPackageArtifact(f"{out}.manifest.json"),

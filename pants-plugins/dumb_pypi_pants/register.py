@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from dumb_pypi_pants import collect, package, tool
 from dumb_pypi_pants.target_types import PypiIndexTarget

@@ -130,9 +130,7 @@ async def build_dumb_pypi_tool(
         PexRequest(
             output_filename="dumb_pypi.pex",
             internal_only=True,
-            requirements=PexRequirements(
-                subsystem.requirements, description_of_origin="[dumb-pypi].requirements"
-            ),
+            requirements=PexRequirements(subsystem.requirements, description_of_origin="[dumb-pypi].requirements"),
             interpreter_constraints=InterpreterConstraints(constraints),
             sources=sources,
             main=EntryPoint("dumb_pypi.__main__"),

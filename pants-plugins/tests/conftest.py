@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 import toml
+from dumb_pypi_pants import register
+from dumb_pypi_pants.collect import DistFiles, DistFilesRequest
+from dumb_pypi_pants.package import DistRecord, PypiIndexFieldSet, RecordRequest
 from pants.backend.python import target_types_rules
 from pants.backend.python.goals import package_dists
 from pants.backend.python.macros.python_artifact import PythonArtifact
@@ -24,10 +27,6 @@ from pants.core.target_types import rules as core_target_types_rules
 from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
 
-from dumb_pypi_pants import register
-from dumb_pypi_pants.collect import DistFiles, DistFilesRequest
-from dumb_pypi_pants.package import DistRecord, PypiIndexFieldSet, RecordRequest
-
 PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -42,7 +41,11 @@ def machine_config_args() -> list[str]:
     for section, values in toml.load(path).items():
         for key, value in values.items():
             flag = key if section == "GLOBAL" else f"{section}-{key}"
-            args.append(f"--{flag.replace('_', '-')}={value!r}" if isinstance(value, list) else f"--{flag.replace('_', '-')}={value}")
+            args.append(
+                f"--{flag.replace('_', '-')}={value!r}"
+                if isinstance(value, list)
+                else f"--{flag.replace('_', '-')}={value}"
+            )
     return args
 
 

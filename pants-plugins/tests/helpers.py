@@ -22,7 +22,7 @@ def make_prebuilt() -> ModuleType:
     return module
 
 
-def raises_with(*fragments: str) -> "pytest.RaisesContext[ExecutionError]":
+def raises_with(*fragments: str) -> pytest.RaisesContext[ExecutionError]:
     """Expect an engine error whose message has every fragment."""
     return _RaisesWith(fragments)
 

@@ -11,13 +11,12 @@ import tarfile
 from pathlib import PurePosixPath
 
 import pytest
+from dumb_pypi_pants.package import PypiIndexFieldSet
+from helpers import make_prebuilt, raises_with
 from pants.core.goals.package import BuiltPackage
 from pants.engine.addresses import Address
 from pants.engine.fs import DigestContents
 from pants.testutil.rule_runner import RuleRunner
-
-from dumb_pypi_pants.package import PypiIndexFieldSet
-from helpers import make_prebuilt, raises_with
 
 GREET_BUILD = """
 python_sources(name="lib", sources=["greet/*.py"])
@@ -63,7 +62,7 @@ def test_index_of_a_distribution_and_prebuilt_files(rule_runner: RuleRunner) -> 
         "site/index.tar.gz",
         "site/index.manifest.json",
     ]
-    tree = {p[len("site/index/"):]: data for p, data in out.items() if p.startswith("site/index/")}
+    tree = {p[len("site/index/") :]: data for p, data in out.items() if p.startswith("site/index/")}
 
     # Every input sits in the content-addressed pool under its own sha256.
     pooled = {PurePosixPath(p).name: (p, data) for p, data in tree.items() if p.startswith("packages/")}
@@ -125,6 +124,11 @@ def test_file_that_is_not_a_distribution_is_named(rule_runner: RuleRunner) -> No
 
 @pytest.mark.parametrize("bad", ["--title"])
 def test_index_step_failure_is_reported(rule_runner: RuleRunner, bad: str) -> None:
-    rule_runner.write_files({**prebuilt_files(), "BUILD": f'pypi_index(name="index", dependencies=["prebuilt:files"], extra_args=["{bad}"])'})
+    rule_runner.write_files(
+        {
+            **prebuilt_files(),
+            "BUILD": f'pypi_index(name="index", dependencies=["prebuilt:files"], extra_args=["{bad}"])',
+        }
+    )
     with raises_with("pypi_index //:index: dumb-pypi failed (exit"):
         package(rule_runner, Address("", target_name="index"))

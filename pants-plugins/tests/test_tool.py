@@ -13,8 +13,7 @@ def test_requirement_pins_match_the_bazel_rules() -> None:
     # deps.bzl names each pinned wheel by its filename: <name>-<version>-<tags>.whl
     deps = (REPO_ROOT / "third_party/deps.bzl").read_text()
     bazel_pins = {
-        (m.group(1).lower(), m.group(2))
-        for m in re.finditer(r"/([A-Za-z0-9_]+)-([0-9][^-]*)-[^/\"]+\.whl", deps)
+        (m.group(1).lower(), m.group(2)) for m in re.finditer(r"/([A-Za-z0-9_]+)-([0-9][^-]*)-[^/\"]+\.whl", deps)
     }
     pants_pins = {tuple(req.lower().split("==")) for req in DEFAULT_REQUIREMENTS}
     assert pants_pins == bazel_pins

@@ -4,14 +4,13 @@ process runs, and how it says so."""
 from __future__ import annotations
 
 import pytest
-from pants.engine.addresses import Address
-from pants.engine.fs import DigestContents
-from pants.testutil.rule_runner import RuleRunner
-
 from dumb_pypi_pants.collect import DistFiles, DistFilesRequest
 from dumb_pypi_pants.package import PypiIndexFieldSet
 from dumb_pypi_pants.target_types import PypiIndexDependenciesField, PypiIndexTarget
 from helpers import raises_with
+from pants.engine.addresses import Address
+from pants.engine.fs import DigestContents
+from pants.testutil.rule_runner import RuleRunner
 
 WHEEL = "demo-1.0-py3-none-any.whl"
 
@@ -90,7 +89,7 @@ def test_same_file_twice_is_one_input(rule_runner: RuleRunner) -> None:
             f"a/{WHEEL}": b"same bytes",
             "a/BUILD": f'file(name="w", source="{WHEEL}")',
             f"b/{WHEEL}": b"same bytes",
-            "b/BUILD": f'files(name="w", sources=["*.whl"])',
+            "b/BUILD": 'files(name="w", sources=["*.whl"])',
             "BUILD": 'pypi_index(name="index", dependencies=["a:w", "b:w"])',
         }
     )

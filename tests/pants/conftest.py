@@ -30,7 +30,9 @@ EXAMPLE = Path(__file__).resolve().parent / "example"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "pants: runs the real pants on the example workspace (needs .ci/install-pants.sh)")
+    config.addinivalue_line(
+        "markers", "pants: runs the real pants on the example workspace (needs .ci/install-pants.sh)"
+    )
     # Also registered by tests/bazel; repeated so that tests/pants runs alone under --strict-markers.
     config.addinivalue_line("markers", "bazel: runs the real bazel (needs .ci/install-bazel.sh)")
 
@@ -47,7 +49,7 @@ def _installed() -> dict[str, str]:
     found = {}
     for line in env_sh.read_text().splitlines():
         if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
+            key, _, value = line[len("export ") :].partition("=")
             found[key] = shlex.split(value)[0]
     return found
 
@@ -77,7 +79,9 @@ class Pants:
         env = clean_env()
         env["PANTS_CONFIG_FILES"] = "+" + repr(list(self.config_files))
         argv = [self.binary, "--pantsd" if pantsd else "--no-pantsd", *args]
-        proc = subprocess.run(argv, cwd=self.buildroot, env=env, capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(
+            argv, check=False, cwd=self.buildroot, env=env, capture_output=True, text=True, timeout=900
+        )
         if check and proc.returncode != 0:
             raise AssertionError(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr[-6000:]}")
         return proc
@@ -96,7 +100,11 @@ def pants_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pants]
     installed = _installed()
     root = tmp_path_factory.mktemp("pants")
     buildroot = root / "example"
-    shutil.copytree(EXAMPLE, buildroot, ignore=shutil.ignore_patterns("dist", ".pants.d", ".pids", "*.whl", "*.tar.gz", "__pycache__"))
+    shutil.copytree(
+        EXAMPLE,
+        buildroot,
+        ignore=shutil.ignore_patterns("dist", ".pants.d", ".pids", "*.whl", "*.tar.gz", "__pycache__"),
+    )
     subprocess.run([sys.executable, str(buildroot / "prebuilt/make_prebuilt.py")], check=True)
     # One snapshot of dumb_pypi/ for the whole session, so edits made meanwhile
     # (or a Bazel build compared with this one) see the same code.
@@ -139,7 +147,7 @@ def example_built(pants_workspace: Pants) -> Built:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -41,7 +41,9 @@ def test_package_writes_tree_tarball_and_manifest(example_built, extract, tmp_pa
 
     manifest = json.loads((dist / "index.manifest.json").read_text())
     assert manifest == json.loads((dist / "index" / "manifest.json").read_text())
-    assert {p: e["sha256"] for p, e in manifest["files"].items()} == {p: h for p, h in tree.items() if p != "manifest.json"}
+    assert {p: e["sha256"] for p, e in manifest["files"].items()} == {
+        p: h for p, h in tree.items() if p != "manifest.json"
+    }
     lines = "".join(f"{e['sha256']} {e['size']} {p}\n" for p, e in sorted(manifest["files"].items()))
     assert manifest["root_digest"] == "sha256:" + sha256(lines.encode())
 
@@ -62,16 +64,40 @@ def test_pip_installs_both_distributions_from_the_served_tarball(
     url = serve(extract(example_built.dist / "index.tar.gz", tmp_path / "web"))
     site = tmp_path / "site"
     pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--isolated", "--no-cache-dir", "--disable-pip-version-check",
-         "--target", str(site), "--index-url", f"{url}/simple/", "shout", "hello-prebuilt"],
-        env=pip_env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--isolated",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "--target",
+            str(site),
+            "--index-url",
+            f"{url}/simple/",
+            "shout",
+            "hello-prebuilt",
+        ],
+        env=pip_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert pip.returncode == 0, pip.stdout + pip.stderr
     # shout requires greet==1.0.0: pip found it in the same index.
     assert "Successfully installed greet-1.0.0 hello-prebuilt-0.1.0 shout-2.1.0" in pip.stdout
     run = subprocess.run(
-        [sys.executable, "-c", "from shout import shout; from hello_prebuilt import hello; print(shout('pants')); print(hello())"],
-        env={**pip_env, "PYTHONPATH": str(site)}, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "from shout import shout; from hello_prebuilt import hello; print(shout('pants')); print(hello())",
+        ],
+        env={**pip_env, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert run.stdout == "HELLO, PANTS!\nhello from a prebuilt wheel\n"
 

@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "bazel"))
+from checkout import copy_checkout  # noqa: E402 - after the path it lives on
 
 WORKSPACE = """\
 workspace(name = "bench")
@@ -71,13 +73,16 @@ pypi_index(
 """
 
 
-def generate(root: Path, wheels: int) -> None:
-    if root.exists():
-        shutil.rmtree(root)
+def generate(root: Path, rules: Path, wheels: int) -> None:
+    """The workspace at `root`, using the rules copied to `rules`."""
+    for path in (root, rules):
+        if path.exists():
+            shutil.rmtree(path)
+    copy_checkout(rules)
     root.mkdir(parents=True)
-    (root / "WORKSPACE").write_text(WORKSPACE.format(repo=str(REPO)))
-    (root / ".bazelrc").write_text(f"import {REPO}/.bazelrc\n")
-    (root / ".bazelversion").write_text((REPO / ".bazelversion").read_text())
+    (root / "WORKSPACE").write_text(WORKSPACE.format(repo=str(rules)))
+    (root / ".bazelrc").write_text(f"import {rules}/.bazelrc\n")
+    (root / ".bazelversion").write_text((rules / ".bazelversion").read_text())
     for i in range(wheels):
         pkg = root / f"bench_{i:04d}"
         pkg.mkdir()
@@ -122,15 +127,21 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     workspace, output_base = args.dir / "workspace", args.dir / "output_base"
-    generate(workspace, args.wheels)
     if output_base.exists():
-        subprocess.run(["bazel", "--nohome_rc", f"--output_base={output_base}", "shutdown"], cwd=workspace)
-        shutil.rmtree(output_base, ignore_errors=True)
+        # A previous run's server and outputs (Bazel leaves them read-only).
+        subprocess.run(["bazel", "--nohome_rc", f"--output_base={output_base}", "shutdown"],
+                       cwd=args.dir, capture_output=True)
+        subprocess.run(["chmod", "-R", "u+w", str(output_base)], check=True)
+        shutil.rmtree(output_base)
+    # A copy of the rules and generator: edits to the working tree while the
+    # benchmark runs must not invalidate its actions.
+    generate(workspace, args.dir / "dumb_pypi", args.wheels)
     # Start the server first, so the cold figure is the build, not the JVM.
-    subprocess.run(["bazel", "--nohome_rc", f"--output_base={output_base}", "version"], cwd=workspace,
+    subprocess.run(["bazel", "--nohome_rc", f"--output_base={output_base}", "info", "output_base"], cwd=workspace,
                    capture_output=True, check=True)
 
     cold_s, cold_n = build(workspace, output_base)
+    print(f"cold build: {cold_s:.1f} s, {cold_n} actions", flush=True)
     noop_s, noop_n = build(workspace, output_base)
     changed = workspace / f"bench_{args.wheels // 2:04d}" / "__init__.py"
     changed.write_text(changed.read_text() + "CHANGED = True\n")

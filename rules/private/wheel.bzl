@@ -45,20 +45,16 @@ def _check_release(text):
             return False
     return True
 
-def check_version(label, version):
-    """Fails unless `version` is a PEP 440 version in its normalised spelling.
-
-    Normalised is required (not merely valid) because the wheel filename, the
-    METADATA and the index must all spell it the same way.
-    """
+def is_normalised_version(version):
+    """Whether `version` is a PEP 440 version in its normalised spelling."""
     rest = version
     ok = True
     if "+" in rest:
         rest, local = rest.split("+", 1)
-        ok = ok and local != "" and all([seg != "" and _only(seg, "abcdefghijklmnopqrstuvwxyz0123456789") for seg in local.split(".")])
-    if "!" in rest:
+        ok = local != "" and all([seg != "" and _only(seg, "abcdefghijklmnopqrstuvwxyz0123456789") for seg in local.split(".")])
+    if ok and "!" in rest:
         epoch, rest = rest.split("!", 1)
-        ok = ok and _is_number(epoch) and epoch != "0"
+        ok = _is_number(epoch) and epoch != "0"
     for suffix in (".dev", ".post"):
         if ok and suffix in rest:
             rest, number = rest.rsplit(suffix, 1)
@@ -68,8 +64,15 @@ def check_version(label, version):
             rest, number = rest.rsplit(pre, 1)
             ok = _is_number(number)
             break
-    ok = ok and _check_release(rest)
-    if not ok:
+    return ok and _check_release(rest)
+
+def check_version(label, version):
+    """Fails unless `version` is a PEP 440 version in its normalised spelling.
+
+    Normalised is required (not merely valid) because the wheel filename, the
+    METADATA and the index must all spell it the same way.
+    """
+    if not is_normalised_version(version):
         fail("%s: version %r is not a normalised PEP 440 version (e.g. 1.2.0, 2.0rc1, 1.0.post1, 3.1.dev2, 1.0+local.1)" % (label, version))
 
 def _repo_relative(f):

@@ -25,25 +25,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-
-# What a checkout needs to build the rules, the examples and the generator.
-CHECKOUT_ENTRIES = [
-    ".bazelignore",
-    ".bazelrc",
-    ".bazelversion",
-    "BUILD",
-    "MODULE.bazel",
-    "WORKSPACE",
-    "docs/rules.md",
-    "dumb_pypi",
-    "rules",
-    "third_party",
-    "tests/bazel",
-    "tests/e2e",
-]
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "bazel-*", "user.bazelrc")
+from checkout import REPO, copy_checkout
 
 # Kept between sessions: only sha256-pinned downloads live here.
 REPOSITORY_CACHE = Path(os.environ.get("DUMB_PYPI_BAZEL_REPO_CACHE", "/tmp/dumb-pypi-bazel-repo-cache"))
@@ -51,18 +33,6 @@ REPOSITORY_CACHE = Path(os.environ.get("DUMB_PYPI_BAZEL_REPO_CACHE", "/tmp/dumb-
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "bazel: runs the real bazel on example workspaces (slow, needs .ci/install-bazel.sh)")
-
-
-def copy_checkout(dest: Path, source: Path = REPO) -> Path:
-    """A fresh copy of the repository's Bazel side at `dest`."""
-    for entry in CHECKOUT_ENTRIES:
-        src = source / entry
-        if src.is_dir():
-            shutil.copytree(src, dest / entry, ignore=IGNORED, symlinks=True)
-        else:
-            (dest / entry).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / entry)
-    return dest
 
 
 @dataclass

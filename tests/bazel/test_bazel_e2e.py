@@ -8,11 +8,13 @@ below read those outputs, serve them on 127.0.0.1 and install from them.
 from __future__ import annotations
 
 import base64
+import email
 import gzip
 import hashlib
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -143,6 +145,37 @@ def test_wheel_is_valid_and_fixed(checkout_a: Checkout) -> None:
     assert "Requires-Dist: packaging>=21\n" in metadata
     assert "Requires-Python: >=3.9\n" in metadata
     assert metadata.endswith("Says hello. Built by `py_wheel_dist` in the dumb-pypi Bazel example.\n")
+
+
+def test_own_wheel_mirrors_pyproject(checkout_a: Checkout) -> None:
+    """//:dumb_pypi_whl and pyproject.toml describe the same distribution."""
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((checkout_a.root / "pyproject.toml").read_text())["project"]
+    version = re.search(r'__version__ = "([^"]+)"', (checkout_a.root / "dumb_pypi/__init__.py").read_text())[1]
+    wheel = checkout_a.main.bin(f"dumb_pypi-{version}-py3-none-any.whl")
+    assert wheel.exists(), f"the BUILD version of //:dumb_pypi_whl is not dumb_pypi.__version__ ({version})"
+    dist_info = f"dumb_pypi-{version}.dist-info"
+    with zipfile.ZipFile(wheel) as zf:
+        metadata = email.message_from_bytes(zf.read(f"{dist_info}/METADATA"))
+        entry_points = zf.read(f"{dist_info}/entry_points.txt").decode()
+        packaged = sorted(n for n in zf.namelist() if n.startswith("dumb_pypi/"))
+    assert metadata["Name"] == project["name"]
+    assert metadata["Summary"] == project["description"]
+    assert metadata["Requires-Python"] == project["requires-python"]
+    requires = metadata.get_all("Requires-Dist")
+    assert [r for r in requires if "extra ==" not in r] == project["dependencies"]
+    extras = project.get("optional-dependencies", {})
+    assert sorted(metadata.get_all("Provides-Extra") or []) == sorted(extras)
+    for extra, reqs in extras.items():
+        assert [f'{r} ; extra == "{extra}"' for r in reqs] == [r for r in requires if f'extra == "{extra}"' in r]
+    scripts = "".join(f"{name} = {target}\n" for name, target in sorted(project["scripts"].items()))
+    assert entry_points == f"[console_scripts]\n{scripts}"
+    sources = sorted(
+        p.relative_to(checkout_a.root).as_posix()
+        for p in (checkout_a.root / "dumb_pypi").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
+    assert packaged == sources
 
 
 def test_packages_url_index_links_elsewhere(checkout_a: Checkout, tmp_path: Path) -> None:
@@ -291,9 +324,10 @@ def test_one_changed_wheel_reruns_three_actions(bazel_session: Session, checkout
     assert result.executed == 3, result.processes
 
 
-def test_analysis_tests_pass(checkout_a: Checkout) -> None:
-    result = checkout_a.main.run("test", "//tests/bazel:analysis_tests")
-    assert "7 tests pass" in result.stderr + result.stdout
+def test_starlark_tests_pass(checkout_a: Checkout) -> None:
+    """The analysis tests (7) and Starlark unit tests (2) under tests/bazel/."""
+    result = checkout_a.main.run("test", "//tests/bazel:analysis_tests", "//tests/bazel:unit_tests")
+    assert "Executed 9 out of 9 tests: 9 tests pass." in result.stderr + result.stdout
 
 
 def test_docs_are_generated_from_the_rules(checkout_a: Checkout) -> None:

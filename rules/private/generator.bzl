@@ -17,6 +17,7 @@ DumbPypiGeneratorInfo = provider(
     fields = {
         "launcher": "File: run_generator.py.",
         "path": "list of string: sys.path entries, relative to the exec root.",
+        "runfiles_path": "list of string: the same entries, relative to the main repository's runfiles directory.",
         "inputs": "depset of File: everything those entries hold.",
     },
 )
@@ -33,9 +34,9 @@ def python_interpreter(ctx):
 def _path(f):
     return f.path
 
-def _import_root(init_file):
+def _import_root(path):
     # .../dumb_pypi/__init__.py -> the directory that holds dumb_pypi/.
-    root = init_file.path[:-len("dumb_pypi/__init__.py")].rstrip("/")
+    root = path[:-len("dumb_pypi/__init__.py")].rstrip("/")
     return root or "."
 
 def _dumb_pypi_generator_impl(ctx):
@@ -52,7 +53,8 @@ def _dumb_pypi_generator_impl(ctx):
             fail("%s: deps must be wheels, got %s" % (ctx.label, dep.short_path))
     return [DumbPypiGeneratorInfo(
         launcher = ctx.file._launcher,
-        path = [_import_root(inits[0])] + [dep.path for dep in deps],
+        path = [_import_root(inits[0].path)] + [dep.path for dep in deps],
+        runfiles_path = [_import_root(inits[0].short_path)] + [dep.short_path for dep in deps],
         inputs = depset([ctx.file._launcher] + ctx.files.srcs + deps),
     )]
 

@@ -1,13 +1,15 @@
 """pypi_index: distribution files -> records -> one action writing tree + tarball."""
 
 load("//rules:providers.bzl", "PyDistInfo", "PypiIndexInfo")
+load(":command.bzl", "pypi_index_deploy")
 load(":generator.bzl", "GENERATOR_ATTRS", "PY_TOOLCHAIN", "run_generator")
 load(":record.bzl", "check_dist_file", "record_action")
 
 PYPI_INDEX_DOC = """A static PyPI index: `<name>/` (the web root; the index is at `simple/`),
 `<name>.tar.gz` (the same tree, deterministic), `<name>.manifest.json` and
 `<name>.root_digest` (output groups `tree`, `tarball`, `manifest`,
-`root_digest`)."""
+`root_digest`). `bazel run //:<name>.deploy -- DEST [options]` runs
+`dumb-pypi deploy <name>.tar.gz DEST` (a directory or `s3://BUCKET/PREFIX`)."""
 
 INDEX_ATTR_DOCS = {
     "dists": "Required. Wheels and sdists to publish: `py_wheel_dist` / `pypi_dist` targets, `http_file`s (`@x//file`), checked-in files, other rules' outputs. Every file must be named like a wheel or sdist. Two files with the same name must have the same content.",
@@ -126,7 +128,7 @@ pypi_index_rule = rule(
 )
 
 def pypi_index(name, **kwargs):
-    """Declares `name` (the index) and its helper targets.
+    """Declares `name` (the index) and `name.deploy`.
 
     Args:
       name: target name; outputs are `<name>/`, `<name>.tar.gz`,
@@ -136,6 +138,12 @@ def pypi_index(name, **kwargs):
     """
     pypi_index_rule(name = name, **kwargs)
 
-    # Runnable helpers over the built tarball go here, one per verb, e.g.
-    # `<name>.deploy` (`bazel run //:<name>.deploy -- DEST` runs
-    # `dumb-pypi deploy <name>.tar.gz DEST`, issue 5).
+    # Runnable helpers over the built tarball, one per verb:
+    # `bazel run //:<name>.deploy -- DEST` runs `dumb-pypi deploy <name>.tar.gz DEST`.
+    pypi_index_deploy(
+        name = name + ".deploy",
+        index = name,
+        tags = kwargs.get("tags"),
+        testonly = kwargs.get("testonly"),
+        visibility = kwargs.get("visibility"),
+    )

@@ -1,6 +1,7 @@
 """Runs the dumb-pypi CLI inside a Bazel action.
 
-    python -I -S -B run_generator.py [--path ENTRY]... [--root-digest OUT] -- CLI ARGS...
+    python -I -S -B run_generator.py [--path ENTRY]... [--root-digest OUT]
+                                     [--module NAME] -- CLI ARGS...
 
 The interpreter runs isolated (-I: no PYTHON* variables, no user site; -S: no
 site-packages), so the only importable code is the standard library plus the
@@ -8,29 +9,32 @@ site-packages), so the only importable code is the standard library plus the
 pinned dependency wheels (zip files import fine).
 
 `--root-digest OUT` writes the manifest's root digest to its own file in the
-same action, so an index build stays one action.
+same action, so an index build stays one action. `--module NAME` runs
+`NAME.main(ARGS)` instead of the CLI's (`dumb_pypi.deploy` for `<index>.deploy`).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 
 
-def split_argv(argv: list[str]) -> tuple[list[str], str | None, list[str]]:
+def split_argv(argv: list[str]) -> tuple[list[str], dict[str, str], list[str]]:
+    """-> (--path entries, other launcher options, the CLI's arguments)."""
     paths: list[str] = []
-    digest_out = None
+    options: dict[str, str] = {}
     i = 0
     while i < len(argv) and argv[i] != "--":
         flag = argv[i]
-        if flag not in ("--path", "--root-digest") or i + 1 >= len(argv):
+        if flag not in ("--path", "--root-digest", "--module") or i + 1 >= len(argv):
             raise SystemExit(f"run_generator.py: unexpected argument {flag!r}")
         if flag == "--path":
             paths.append(argv[i + 1])
         else:
-            digest_out = argv[i + 1]
+            options[flag] = argv[i + 1]
         i += 2
-    return paths, digest_out, argv[i + 1 :]
+    return paths, options, argv[i + 1 :]
 
 
 def manifest_path(cli_args: list[str]) -> str | None:
@@ -43,11 +47,11 @@ def manifest_path(cli_args: list[str]) -> str | None:
 
 
 def main(argv: list[str]) -> int:
-    paths, digest_out, cli_args = split_argv(argv)
+    paths, options, cli_args = split_argv(argv)
     sys.path[0:0] = paths
-    from dumb_pypi.cli import main as cli_main
-
-    status = cli_main(cli_args)
+    module = importlib.import_module(options.get("--module", "dumb_pypi.cli"))
+    status = module.main(cli_args)
+    digest_out = options.get("--root-digest")
     if status or digest_out is None:
         return status
     manifest = manifest_path(cli_args)

@@ -104,6 +104,19 @@ def _packages_url_test_impl(ctx):
 
 packages_url_test = analysistest.make(_packages_url_test_impl)
 
+def _deploy_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    target = analysistest.target_under_test(env)
+    info = target[DefaultInfo]
+    asserts.equals(env, "index_under_test.deploy.sh", info.files_to_run.executable.basename)
+    runfiles = [f.basename for f in info.default_runfiles.files.to_list()]
+    for name in ["index_under_test.tar.gz", "run_generator.py", "jinja2-3.1.6-py3-none-any.whl"]:
+        asserts.true(env, name in runfiles, "deploy runs with " + name)
+    asserts.false(env, "greet-1.2.0-py3-none-any.whl" in runfiles, "deploy needs the tarball, not its inputs")
+    return analysistest.end(env)
+
+deploy_test = analysistest.make(_deploy_test_impl)
+
 def _not_a_dist_test_impl(ctx):
     env = analysistest.begin(ctx)
     asserts.expect_failure(env, "provides tests/bazel/testdata/notes.txt, which is not a wheel or sdist")
@@ -184,6 +197,7 @@ def analysis_test_suite(name):
     bad_name_test(name = "bad_name_test", target_under_test = ":bad_name_whl", size = "small")
     index_test(name = "index_test", target_under_test = ":index_under_test", size = "small")
     packages_url_test(name = "packages_url_test", target_under_test = ":bucket_index_under_test", size = "small")
+    deploy_test(name = "deploy_test", target_under_test = ":index_under_test.deploy", size = "small")
     not_a_dist_test(name = "not_a_dist_test", target_under_test = ":not_a_dist_index", size = "small")
     not_a_dist_wrapped_test(name = "not_a_dist_wrapped_test", target_under_test = ":notes_dist", size = "small")
 
@@ -192,6 +206,7 @@ def analysis_test_suite(name):
         tests = [
             ":bad_name_test",
             ":bad_version_test",
+            ":deploy_test",
             ":index_test",
             ":not_a_dist_test",
             ":not_a_dist_wrapped_test",

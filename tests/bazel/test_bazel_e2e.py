@@ -211,14 +211,20 @@ def test_pip_and_uv_install_from_example(checkout_a: Checkout, tmp_path: Path, s
 
 def test_pip_and_uv_install_dumb_pypi_from_root_index(checkout_a: Checkout, tmp_path: Path, serve) -> None:
     """`bazel build //:pypi_index` gives an index that installs a working CLI, alone."""
-    url = serve(extract(checkout_a.main.bin("pypi_index.tar.gz"), tmp_path / "web")) + "/simple/"
+    web = extract(checkout_a.main.bin("pypi_index.tar.gz"), tmp_path / "web")
+    url = serve(web) + "/simple/"
     pip_bin = pip_venv(tmp_path / "pip")
     proc = pip_install(pip_bin, url, "dumb-pypi")
     assert proc.returncode == 0, proc.stderr
-    for bindir in (pip_bin, uv_install(tmp_path / "uv", url, "dumb-pypi")):
-        proc = subprocess.run([str(bindir / "dumb-pypi"), "--help"], capture_output=True, text=True)
+    # The installed CLI really works (jinja2, markupsafe, packaging): it
+    # indexes a wheel of the index it came from.
+    [wheel] = web.glob("packages/*/*/*/packaging-25.0-py3-none-any.whl")
+    for name, bindir in (("pip", pip_bin), ("uv", uv_install(tmp_path / "uv", url, "dumb-pypi"))):
+        out = tmp_path / f"out-{name}"
+        proc = subprocess.run([str(bindir / "dumb-pypi"), "--output-dir", str(out), "--pool", str(wheel)],
+                              capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
-        assert "--package-list" in proc.stdout
+        assert "packaging-25.0-py3-none-any.whl" in (out / "simple/packaging/index.html").read_text()
 
 
 # --- reproducible and cacheable ------------------------------------------------
@@ -325,9 +331,9 @@ def test_one_changed_wheel_reruns_three_actions(bazel_session: Session, checkout
 
 
 def test_starlark_tests_pass(checkout_a: Checkout) -> None:
-    """The analysis tests (7) and Starlark unit tests (2) under tests/bazel/."""
+    """The analysis tests (8) and Starlark unit tests (2) under tests/bazel/."""
     result = checkout_a.main.run("test", "//tests/bazel:analysis_tests", "//tests/bazel:unit_tests")
-    assert "Executed 9 out of 9 tests: 9 tests pass." in result.stderr + result.stdout
+    assert re.search(r"Executed \d+ out of 10 tests: 10 tests pass\.", result.stderr + result.stdout)
 
 
 def test_docs_are_generated_from_the_rules(checkout_a: Checkout) -> None:
@@ -336,3 +342,12 @@ def test_docs_are_generated_from_the_rules(checkout_a: Checkout) -> None:
     assert generated == (checkout_a.root / "docs/rules.md").read_text(), (
         "docs/rules.md is stale: bazel build //rules:docs && cp bazel-bin/rules/rules.md docs/rules.md"
     )
+
+
+def test_deploy_subtarget_deploys_the_tarball(checkout_a: Checkout) -> None:
+    """`bazel run //:pypi_index.deploy -- DEST`, DEST relative to where bazel runs."""
+    bz = checkout_a.example
+    bz.run("run", "//:pypi_index.deploy", "--", "deployed/site")
+    current = bz.workspace / "deployed/site/current"
+    assert current.is_symlink()
+    assert tree_listing(current) == tree_listing(bz.bin("pypi_index"))

@@ -1,0 +1,45 @@
+"""`<index>.deploy`: `bazel run` a dumb-pypi command on a built index's tarball."""
+
+load("//rules:providers.bzl", "PypiIndexInfo")
+load(":generator.bzl", "DumbPypiGeneratorInfo", "GENERATOR_ATTRS", "PYTHON_FLAGS", "PY_TOOLCHAIN", "python_interpreter")
+
+def _quote(text):
+    return "'" + text.replace("'", "'\\''") + "'"
+
+def _pypi_index_deploy_impl(ctx):
+    index = ctx.attr.index[PypiIndexInfo]
+    generator = ctx.attr._generator[DumbPypiGeneratorInfo]
+    python, python_files = python_interpreter(ctx)
+    if type(python) == "File":
+        interpreter = '"$runfiles"/' + _quote(python.short_path)
+    else:
+        interpreter = _quote(python)
+    launcher_args = ['"$runfiles"/' + _quote(generator.launcher.short_path)]
+    for entry in generator.runfiles_path:
+        launcher_args += ["--path", '"$runfiles"/' + _quote(entry)]
+    launcher_args += ["--module", "dumb_pypi.deploy", "--", '"$runfiles"/' + _quote(index.tarball.short_path)]
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.write(script, "\n".join([
+        "#!/bin/sh",
+        "# %s: dumb-pypi deploy %s DEST [options]" % (ctx.label, index.tarball.short_path),
+        "set -e",
+        'runfiles="${RUNFILES_DIR:-$0.runfiles}"/' + _quote(ctx.workspace_name),
+        "runfiles=$(cd \"$runfiles\" && pwd)",
+        "# Paths on the command line are relative to where `bazel run` was called.",
+        'cd "${BUILD_WORKING_DIRECTORY:-.}"',
+        "exec %s %s %s \"$@\"" % (interpreter, " ".join(PYTHON_FLAGS), " ".join(launcher_args)),
+        "",
+    ]), is_executable = True)
+    runfiles = ctx.runfiles(transitive_files = depset([index.tarball], transitive = [generator.inputs, python_files]))
+    return [DefaultInfo(executable = script, runfiles = runfiles)]
+
+pypi_index_deploy = rule(
+    implementation = _pypi_index_deploy_impl,
+    doc = "`bazel run //:<index>.deploy -- DEST [options]` runs `dumb-pypi deploy <index>.tar.gz DEST`.",
+    attrs = dict(
+        {"index": attr.label(mandatory = True, providers = [PypiIndexInfo], doc = "The pypi_index to deploy.")},
+        **GENERATOR_ATTRS
+    ),
+    executable = True,
+    toolchains = [PY_TOOLCHAIN],
+)

@@ -30,12 +30,13 @@ from dumb_pypi_pants.target_types import (
     PypiIndexDependenciesField,
     PypiIndexExtraArgsField,
     PypiIndexOutputPathField,
+    PypiIndexPackagesUrlField,
     PypiIndexTitleField,
 )
 from dumb_pypi_pants.tool import DumbPypiTool, DumbPypiToolRequest
 
 # Flags the backend owns; setting them through `extra_args` would break the layout.
-_RESERVED_FLAGS = ("--output-dir", "--record-list", "--pool", "--tarball", "--manifest")
+_RESERVED_FLAGS = ("--output-dir", "--record-list", "--pool", "--packages-url", "--tarball", "--manifest")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class PypiIndexFieldSet(PackageFieldSet):
 
     dependencies: PypiIndexDependenciesField
     title: PypiIndexTitleField
+    packages_url: PypiIndexPackagesUrlField
     extra_args: PypiIndexExtraArgsField
     output_path: PypiIndexOutputPathField
 
@@ -98,6 +100,39 @@ def check_extra_args(address_spec: str, extra_args: tuple[str, ...]) -> None:
             )
 
 
+def record_list_json(dist_files: DistFiles, pooled: bool) -> str:
+    """The `--record-list` file; paths are the sandbox layout the index step sees."""
+    entries = [
+        {
+            "record": f"records/{f.filename}.record.json",
+            "file": f"files/{f.filename}" if pooled else None,
+            "origin": f.origin,
+        }
+        for f in dist_files
+    ]
+    return json.dumps(entries, indent=1, sort_keys=True) + "\n"
+
+
+def index_argv(out: str, title: str | None, packages_url: str | None, extra_args: tuple[str, ...]) -> list[str]:
+    """The index step's flags: the same the Bazel rule passes, so both write the same tree."""
+    return [
+        "--record-list",
+        "record-list.json",
+        *(["--packages-url", packages_url] if packages_url else ["--pool"]),
+        "--output-dir",
+        out,
+        "--tarball",
+        f"{out}.tar.gz",
+        "--manifest",
+        f"{out}.manifest.json",
+        # Refuse rather than skip a bad input; no wall clock in the output.
+        "--strict",
+        "--no-generate-timestamp",
+        *(["--title", title] if title else []),
+        *extra_args,
+    ]
+
+
 @rule(desc="Build a PyPI index with dumb-pypi")
 async def package_pypi_index(field_set: PypiIndexFieldSet) -> BuiltPackage:
     spec = field_set.address.spec
@@ -113,37 +148,21 @@ async def package_pypi_index(field_set: PypiIndexFieldSet) -> BuiltPackage:
             + "\n".join(f"  * {f.filename} from {f.origin}: {r.stderr}" for f, r in refused)
         )
 
-    record_list = [
-        {"record": f"records/{f.filename}.record.json", "file": f"files/{f.filename}", "origin": f.origin}
-        for f in dist_files
-    ]
-    record_list_json = json.dumps(record_list, indent=1, sort_keys=True) + "\n"
-    record_list_digest, files_digest, records_digest = await MultiGet(
-        Get(Digest, CreateDigest([FileContent("record-list.json", record_list_json.encode())])),
-        Get(Digest, MergeDigests(f.digest for f in dist_files)),
+    packages_url = field_set.packages_url.value
+    pooled = not packages_url
+    record_list_digest, records_digest = await MultiGet(
+        Get(Digest, CreateDigest([FileContent("record-list.json", record_list_json(dist_files, pooled).encode())])),
         Get(Digest, MergeDigests(r.digest for r in records)),
     )
-    files_digest, records_digest = await MultiGet(
-        Get(Digest, AddPrefix(files_digest, "files")),
-        Get(Digest, AddPrefix(records_digest, "records")),
-    )
-    input_digest = await Get(Digest, MergeDigests([record_list_digest, files_digest, records_digest]))
+    inputs = [record_list_digest, await Get(Digest, AddPrefix(records_digest, "records"))]
+    if pooled:
+        # Linked files (packages_url) stay out of the sandbox, as in the Bazel rule.
+        files_digest = await Get(Digest, MergeDigests(f.digest for f in dist_files))
+        inputs.append(await Get(Digest, AddPrefix(files_digest, "files")))
+    input_digest = await Get(Digest, MergeDigests(inputs))
 
     out = field_set.output_path.value_or_default(file_ending=None)
-    title = field_set.title.value
-    argv = [
-        "--record-list",
-        "record-list.json",
-        "--pool",
-        "--output-dir",
-        f"out/{out}",
-        "--tarball",
-        f"out/{out}.tar.gz",
-        "--manifest",
-        f"out/{out}.manifest.json",
-        *(["--title", title] if title else []),
-        *extra_args,
-    ]
+    argv = index_argv(f"out/{out}", field_set.title.value, packages_url, extra_args)
     result = await Get(
         FallibleProcessResult,
         VenvPexProcess(

@@ -30,14 +30,26 @@ class PypiIndexTitleField(StringField):
     help = "Title of the index's web pages (dumb-pypi's `--title`)."
 
 
+class PypiIndexPackagesUrlField(StringField):
+    alias = "packages_url"
+    default = None
+    help = softwrap(
+        """
+        Link the files at this base URL (e.g. a bucket) instead of copying them
+        into the tree's content-addressed pool; the files are then not inputs of
+        the index step. Same as the Bazel rule's `packages_url`.
+        """
+    )
+
+
 class PypiIndexExtraArgsField(StringSequenceField):
     alias = "extra_args"
     default = ()
     help = softwrap(
         """
         Extra `dumb-pypi` flags for the index step, e.g. `["--logo", "URL"]`.
-        `--output-dir`, `--record-list`, `--pool`, `--tarball` and `--manifest`
-        are set by the backend.
+        `--output-dir`, `--record-list`, `--pool`, `--packages-url`, `--tarball`
+        and `--manifest` are set by the backend.
         """
     )
 
@@ -58,6 +70,7 @@ class PypiIndexTarget(Target):
         *COMMON_TARGET_FIELDS,
         PypiIndexDependenciesField,
         PypiIndexTitleField,
+        PypiIndexPackagesUrlField,
         PypiIndexExtraArgsField,
         PypiIndexOutputPathField,
     )

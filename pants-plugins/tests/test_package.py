@@ -132,3 +132,18 @@ def test_index_step_failure_is_reported(rule_runner: RuleRunner, bad: str) -> No
     )
     with raises_with("pypi_index //:index: dumb-pypi failed (exit"):
         package(rule_runner, Address("", target_name="index"))
+
+
+def test_packages_url_links_files_instead_of_pooling_them(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            **prebuilt_files(),
+            "BUILD": 'pypi_index(name="index", dependencies=["prebuilt:files"], '
+            'packages_url="https://bucket.example/pkgs/")',
+        }
+    )
+    _, out = package(rule_runner, Address("", target_name="index"))
+    tree = {p[len("index/") :]: data for p, data in out.items() if p.startswith("index/")}
+    assert not [p for p in tree if p.startswith("packages/")]
+    page = tree["simple/hello-prebuilt/index.html"].decode()
+    assert "https://bucket.example/pkgs/hello_prebuilt-0.1.0-py3-none-any.whl" in page

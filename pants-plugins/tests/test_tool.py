@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from dumb_pypi_pants.package import index_argv
 from dumb_pypi_pants.tool import DEFAULT_REQUIREMENTS, locate_dumb_pypi_sources, read_dumb_pypi_sources
 from helpers import REPO_ROOT
 
@@ -32,3 +33,16 @@ def test_sources_are_the_in_repo_package_without_bytecode() -> None:
         if p.is_file() and "__pycache__" not in p.parts
     )
     assert sorted(paths) == on_disk
+
+
+def test_index_flags_match_the_bazel_rule() -> None:
+    # Same flags, so both build systems write the same tree; logo flags are
+    # attributes in Bazel and `extra_args` here.
+    index_bzl = (REPO_ROOT / "rules/private/index.bzl").read_text()
+    bazel_flags = set(re.findall(r'args\.add\("(--[a-z-]+)"', index_bzl)) - {"--logo", "--logo-width"}
+    pooled = index_argv("out/x", "T", None, ())
+    linked = index_argv("out/x", "T", "https://bucket.example/", ())
+    pants_flags = {a for a in pooled + linked if a.startswith("--")}
+    assert pants_flags == bazel_flags
+    assert "--pool" in pooled and "--packages-url" not in pooled
+    assert "--packages-url" in linked and "--pool" not in linked

@@ -61,11 +61,18 @@ def check_filename(filename: str) -> None:
         raise InvalidFilename("file name is longer than 255 bytes")
 
 
+# One string object per distinct version: "1.0.0" is shared by thousands of files.
+_versions: dict[str, str] = {}
+
+
 def record_from_filename(filename: str, **fields: Any) -> Record:
     """A record for `filename`; name and version are read from the filename."""
     check_filename(filename)
     parsed = parse_filename(filename)
-    return Record(filename, canonical_name(parsed.name), parsed.version, parsed.packagetype, **fields)
+    version = parsed.version
+    if version is not None:
+        version = _versions.setdefault(version, version)
+    return Record(filename, canonical_name(parsed.name), version, parsed.packagetype, **fields)
 
 
 # JSON key -> (expected type, Record field). `name`/`version` in a record are

@@ -53,7 +53,10 @@ def make_client(endpoint_url: str | None) -> Any:
     except ImportError:
         raise DeployError("S3 deploys need boto3: pip install 'dumb-pypi[s3]' (or pip install boto3)") from None
     config = botocore.config.Config(retries={"max_attempts": 5, "mode": "standard"})
-    return boto3.client("s3", endpoint_url=endpoint_url, config=config)
+    try:
+        return boto3.client("s3", endpoint_url=endpoint_url, config=config)
+    except ValueError as error:  # e.g. an endpoint that is not a URL
+        raise DeployError(f"--endpoint-url {endpoint_url!r}: {error}") from None
 
 
 def _describe(error: Exception) -> str:

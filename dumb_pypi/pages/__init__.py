@@ -22,6 +22,13 @@ __all__ = ["Renderer", "Links", "Site"]
 _SAFE_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+!-]{0,199}$")
 
 
+def _packages_json(records: list[Record]) -> str:
+    """All inputs as JSON lines; joined in chunks to keep the peak memory low."""
+    return "".join(
+        "".join(dumps(record_to_json(record, include_metadata=False)) + "\n" for record in records[start:start + 4096])
+        for start in range(0, len(records), 4096))
+
+
 class Renderer:
     def __init__(self, links: Links, site: Site, *, per_release_json: bool = True) -> None:
         self.links = links
@@ -62,7 +69,7 @@ class Renderer:
         yield from self.webui.changelog(
             [(record, links.base("changelog", record.name) + links.tail(record)) for record in newest_first])
         yield "feed.xml", self.webui.feed(newest_first)
-        yield "packages.json", "".join(dumps(record_to_json(r, include_metadata=False)) + "\n" for r in every_file)
+        yield "packages.json", _packages_json(every_file)
         yield "simple/index.json", simple_json.root_page(names)
         yield "simple/index.html", simple_html.root_page(names)
         yield "index.html", self.webui.home(projects)

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need on a new Debian machine.
+# Idempotent: a second run only checks. Each part has its own script:
+#   install-bazel.sh  Bazel 4.2.3 (bazel-bootstrap) + offline repositories, nginx, python3
+#   install-serve.sh  SeaweedFS, boto3, and pip/uv/pex/poetry/pdm each in its own venv
+#   install-pants.sh  CPython 3.9, Pants 2.17.1, a locally built pex CLI
+# then this project with its test dependencies into .venv (the README's tests run from it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export VENV="$PWD/.venv"
+bash .ci/install-bazel.sh
+DUMB_PYPI_SERVE_PYTHON="$VENV/bin/python" bash .ci/install-serve.sh
+bash .ci/install-pants.sh
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test,s3]'
+echo "install: done ($("$VENV/bin/python" -m dumb_pypi --version))" >&2

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Benchmark: our generator against dumb-pypi 1.15, side by side, on one list.
+
+Measures, each as the median of --runs interleaved runs (so both tools see the
+same machine load):
+  * full build of the list into a new directory: wall time and peak RSS;
+  * partial rebuild after adding one file (--previous-package-list);
+  * the floor: a plain Python loop that writes the same files (same paths,
+    same number of bytes) as our full build, nothing else.
+and prints the ratios against the issue's targets.
+
+    python bench/generator_bench.py                       # ../shared/bench list
+    python bench/generator_bench.py --list L --runs 3 --json out.json
+
+dumb-pypi 1.15 is installed into a cached venv on first use (--reference
+points at an existing `dumb-pypi` executable instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import NamedTuple
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_LIST = os.path.join(ROOT, "..", "shared", "bench", "package-list-huge.txt")
+EXTRA_FILE = "zzz-bench-added-1.0.0-py3-none-any.whl"
+
+# The floor: write every file of a finished tree again, as plainly as Python can.
+FLOOR_SCRIPT = """
+import os, sys
+listing, out = sys.argv[1], sys.argv[2]
+with open(listing) as f:
+    entries = [line.rstrip("\\n").split("\\t") for line in f]
+made = set()
+for size, path in entries:
+    directory = os.path.join(out, os.path.dirname(path))
+    if directory not in made:
+        os.makedirs(directory, exist_ok=True)
+        made.add(directory)
+    with open(os.path.join(out, path), "wb") as f:
+        f.write(b"x" * int(size))
+"""
+
+
+class Run(NamedTuple):
+    seconds: float
+    max_rss_kib: int
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run a command; its wall time and its own peak RSS (from wait4)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed ({os.waitstatus_to_exitcode(status)}): {' '.join(argv)}")
+    return Run(seconds, usage.ru_maxrss)
+
+
+def reference_executable(cache: str) -> str:
+    venv = os.path.join(cache, "dumb-pypi-1.15")
+    executable = os.path.join(venv, "bin", "dumb-pypi")
+    if not os.path.exists(executable):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([os.path.join(venv, "bin", "pip"), "install", "-q", "dumb-pypi==1.15.0"], check=True)
+    return executable
+
+
+def tree_listing(root: str, destination: str) -> tuple[int, int]:
+    """Write "size<TAB>path" for every file under root; returns (files, bytes)."""
+    count = total = 0
+    with open(destination, "w") as out:
+        for directory, dirs, files in os.walk(root):
+            dirs.sort()
+            for name in sorted(files):
+                path = os.path.join(directory, name)
+                size = os.path.getsize(path)
+                out.write(f"{size}\t{os.path.relpath(path, root)}\n")
+                count += 1
+                total += size
+    return count, total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--list", default=DEFAULT_LIST, help="package list (default: %(default)s)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement; the median is reported")
+    parser.add_argument("--reference", help="a dumb-pypi 1.15 executable (default: install one into --cache)")
+    parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "dumb-pypi-bench-cache"))
+    parser.add_argument("--workdir", help="where outputs go (default: a temporary directory; same filesystem "
+                                          "for every tool)")
+    parser.add_argument("--json", help="also write the figures here")
+    args = parser.parse_args()
+
+    reference = args.reference or reference_executable(args.cache)
+    ours = [sys.executable, "-m", "dumb_pypi"]
+    # Only ours runs from this checkout: dumb-pypi 1.15 must import its own package.
+    our_env = dict(os.environ, PYTHONPATH=ROOT)
+    work = args.workdir or tempfile.mkdtemp(prefix="dumb-pypi-bench-")
+    os.makedirs(work, exist_ok=True)
+    new_list = os.path.join(work, "plus-one.txt")
+    with open(args.list) as f, open(new_list, "w") as out:
+        out.write(f.read().rstrip("\n") + f"\n{EXTRA_FILE}\n")
+
+    tools = {"dumb-pypi 1.15": ([reference], None), "ours": (ours, our_env)}
+    common = ["--packages-url", "../../pool/"]
+    full: dict[str, list[Run]] = {name: [] for name in tools}
+    partial: dict[str, list[Run]] = {name: [] for name in tools}
+    floor: list[Run] = []
+    listing = os.path.join(work, "listing.tsv")
+    files = size = 0
+    for run in range(args.runs):
+        for name, (command, env) in tools.items():
+            out = os.path.join(work, f"{name.split()[0]}-{run}")
+            shutil.rmtree(out, ignore_errors=True)
+            full[name].append(timed([*command, "--package-list", args.list, "--output-dir", out, *common,
+                                     "--no-generate-timestamp"], env))
+            partial[name].append(timed([*command, "--package-list", new_list, "--previous-package-list", args.list,
+                                        "--output-dir", out, *common, "--no-generate-timestamp"], env))
+            if name == "ours" and run == 0:
+                files, size = tree_listing(out, listing)
+            shutil.rmtree(out)
+        floor_out = os.path.join(work, f"floor-{run}")
+        floor.append(timed([sys.executable, "-c", FLOOR_SCRIPT, listing, floor_out]))
+        shutil.rmtree(floor_out)
+
+    def median(runs: list[Run]) -> Run:
+        return Run(statistics.median(r.seconds for r in runs), int(statistics.median(r.max_rss_kib for r in runs)))
+
+    ref_full, our_full = median(full["dumb-pypi 1.15"]), median(full["ours"])
+    ref_partial, our_partial = median(partial["dumb-pypi 1.15"]), median(partial["ours"])
+    floor_run = median(floor)
+    figures = {
+        "list": os.path.abspath(args.list), "runs": args.runs, "our_files": files, "our_bytes": size,
+        "full_seconds": {"reference": ref_full.seconds, "ours": our_full.seconds, "floor": floor_run.seconds},
+        "partial_seconds": {"reference": ref_partial.seconds, "ours": our_partial.seconds},
+        "peak_rss_kib": {"reference": ref_full.max_rss_kib, "ours": our_full.max_rss_kib},
+        "ratios": {
+            "full_speedup": ref_full.seconds / our_full.seconds,
+            "partial_speedup": ref_partial.seconds / our_partial.seconds,
+            "full_vs_floor": our_full.seconds / floor_run.seconds,
+            "rss_ours_over_reference": our_full.max_rss_kib / ref_full.max_rss_kib,
+        },
+    }
+    ratios = figures["ratios"]
+    print(f"list: {args.list} ({sum(1 for _ in open(args.list))} lines), {args.runs} run(s), medians")
+    print(f"our tree: {files} files, {size / 1e6:.1f} MB")
+    print(f"{'':28}{'dumb-pypi 1.15':>16}{'ours':>10}{'floor':>10}")
+    print(f"{'full build (s)':28}{ref_full.seconds:16.2f}{our_full.seconds:10.2f}{floor_run.seconds:10.2f}")
+    print(f"{'partial, +1 file (s)':28}{ref_partial.seconds:16.2f}{our_partial.seconds:10.2f}")
+    print(f"{'peak RSS, full (MiB)':28}{ref_full.max_rss_kib / 1024:16.1f}{our_full.max_rss_kib / 1024:10.1f}")
+    print(f"full build speedup:   {ratios['full_speedup']:.2f}x (target >= 4x)")
+    print(f"partial speedup:      {ratios['partial_speedup']:.2f}x (target >= 10x)")
+    print(f"full build / floor:   {ratios['full_vs_floor']:.2f}x (target <= 2x)")
+    print(f"peak RSS ours / ref:  {ratios['rss_ours_over_reference']:.2f} (target <= 1)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(figures, f, indent=2)
+    if not args.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,6 +8,7 @@ the Bazel and Pants rules).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -203,7 +204,21 @@ def _record(argv: Sequence[str]) -> int:
     return 0
 
 
-_COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {"record": _record}
+def _lazy(module: str) -> Callable[[Sequence[str]], int]:
+    """A subcommand whose module is imported only when it runs."""
+
+    def run(argv: Sequence[str]) -> int:
+        entry: Callable[[list[str]], int] = importlib.import_module(module).main
+        return entry(list(argv))
+
+    return run
+
+
+_COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
+    "record": _record,
+    "nginx-config": _lazy("dumb_pypi.serve.nginx"),
+    "deploy": _lazy("dumb_pypi.deploy"),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pants.backend.python.subsystems.setuptools import PythonDistributionFieldSet
@@ -14,7 +15,7 @@ from pants.core.target_types import FileSourceField, ResourceSourceField
 from pants.engine.addresses import Address
 from pants.engine.collection import Collection
 from pants.engine.fs import CreateDigest, Digest, DigestEntries, FileEntry
-from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.rules import Get, MultiGet, Rule, collect_rules, rule
 from pants.engine.target import (
     DependenciesRequest,
     HydratedSources,
@@ -24,6 +25,7 @@ from pants.engine.target import (
     TargetFilesGenerator,
     Targets,
 )
+from pants.engine.unions import UnionRule
 from pants.util.strutil import softwrap
 
 from dumb_pypi_pants.errors import ConflictingFilesError, NotADistributionError
@@ -136,5 +138,5 @@ async def collect_dist_files(request: DistFilesRequest) -> DistFiles:
     return dedupe(request.address, files)
 
 
-def rules():
+def rules() -> Iterable[Rule | UnionRule]:
     return collect_rules()

@@ -4,6 +4,7 @@ distribution file (cached per file), then one index process over the records."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pants.backend.python.util_rules.pex import VenvPexProcess
@@ -20,7 +21,7 @@ from pants.engine.fs import (
     RemovePrefix,
 )
 from pants.engine.process import FallibleProcessResult
-from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.rules import Get, MultiGet, Rule, collect_rules, rule
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
@@ -198,5 +199,5 @@ async def package_pypi_index(field_set: PypiIndexFieldSet) -> BuiltPackage:
     )
 
 
-def rules():
+def rules() -> Iterable[Rule | UnionRule]:
     return [*collect_rules(), UnionRule(PackageFieldSet, PypiIndexFieldSet)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from pants.backend.python.util_rules.interpreter_constraints import InterpreterC
 from pants.backend.python.util_rules.pex import PexRequest, VenvPex
 from pants.backend.python.util_rules.pex_requirements import PexRequirements
 from pants.engine.fs import CreateDigest, Digest, FileContent
-from pants.engine.rules import Get, _uncacheable_rule, collect_rules, rule
+from pants.engine.rules import Get, Rule, _uncacheable_rule, collect_rules, rule
+from pants.engine.unions import UnionRule
 from pants.option.option_types import StrListOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
@@ -140,5 +142,5 @@ async def build_dumb_pypi_tool(
     return DumbPypiTool(venv_pex)
 
 
-def rules():
-    return [*collect_rules(), *pex.rules()]
+def rules() -> Iterable[Rule | UnionRule]:
+    return [*collect_rules(), *pex.rules()]  # type: ignore[no-untyped-call]  # unannotated in Pants

@@ -4,7 +4,10 @@ the Bazel rules."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
+from dumb_pypi_pants.errors import DumbPypiSourcesNotFound
 from dumb_pypi_pants.package import index_argv
 from dumb_pypi_pants.tool import DEFAULT_REQUIREMENTS, locate_dumb_pypi_sources, read_dumb_pypi_sources
 from helpers import REPO_ROOT
@@ -46,3 +49,10 @@ def test_index_flags_match_the_bazel_rule() -> None:
     assert pants_flags == bazel_flags
     assert "--pool" in pooled and "--packages-url" not in pooled
     assert "--packages-url" in linked and "--pool" not in linked
+
+
+def test_a_directory_without_the_cli_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "dumb_pypi").mkdir()
+    (tmp_path / "dumb_pypi" / "__init__.py").write_text("")
+    with pytest.raises(DumbPypiSourcesNotFound, match=r"dumb_pypi has no __main__\.py: not the dumb_pypi package"):
+        read_dumb_pypi_sources(tmp_path / "dumb_pypi")

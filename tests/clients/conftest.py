@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "serve"))
 
-from support import Index, Nginx, build_index, run_nginx  # noqa: E402
+from support import SERVE_HOME, Index, Nginx, build_index, run_nginx  # noqa: E402
 from distributions import make_wheel  # noqa: E402
 
 # (format, client, case) -> "pass" | "FAIL" | "n/a: reason"
@@ -33,7 +33,8 @@ def matrix_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
     """The fixture projects; `tampered`'s served wheel is swapped for other bytes
     after indexing, so its index hash no longer matches what is downloaded."""
     workdir = tmp_path_factory.mktemp("matrix")
-    index = build_index(workdir)
+    # pip and its build tools, for `pex --pip-version` (see runners.pex_pip_version).
+    index = build_index(workdir, extra_wheels=sorted((SERVE_HOME / "pex-pip" / "wheels").glob("*.whl")))
     (workdir / "impostor").mkdir()
     impostor = make_wheel(str(workdir / "impostor"), "tampered", "1.0", modules={"tampered.py": "TAMPERED = True\n"})
     served = next(index.tree.glob("packages/*/*/*/tampered-1.0-py3-none-any.whl"))

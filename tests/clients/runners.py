@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from support import SERVE_HOME, tool
+from support import SERVE_HOME, missing, tool
 
-CLIENTS = ("pip", "uv", "pex", "poetry", "pdm")
+CLIENTS = ("pip", "uv", "pex", "pex-pip", "poetry", "pdm")
 
 
 @dataclass
@@ -172,6 +172,29 @@ def pex_lock(index: str, reqs: Sequence[str], work: Path) -> Run:
     return run
 
 
+def pex_pip_version() -> str:
+    """The pip that .ci/install-serve.sh put into the test index for pex."""
+    version = SERVE_HOME / "pex-pip" / "VERSION"
+    if not version.is_file():
+        missing(f"pip wheels for pex ({version.parent})")
+    return version.read_text().strip()
+
+
+def pex_pip_install(index: str, reqs: Sequence[str], work: Path, *extra: str) -> Run:
+    return pex_install(index, reqs, work, "--pip-version", pex_pip_version(), *extra)
+
+
+def pex_pip_lock(index: str, reqs: Sequence[str], work: Path) -> Run:
+    lock = work / "lock.json"
+    run = _run(
+        [tool("pex", "pex3"), "lock", "create", "--pip-version", pex_pip_version(), "--no-pypi", "--index-url",
+         index, "--disable-cache", "--python", _python(), *reqs, "-o", lock],
+        work, _pex_env(work),
+    )
+    run.lock = lock
+    return run
+
+
 # --- poetry and pdm: a scratch project, the index as its only source ----------
 
 
@@ -273,8 +296,13 @@ def _site_packages(venv: Path) -> dict[str, str]:
 
 
 # client -> (install, resolve only, lock)
-INSTALL = {"pip": pip_install, "uv": uv_install, "pex": pex_install, "poetry": poetry_install, "pdm": pdm_install}
-RESOLVE = {"pip": pip_resolve, "uv": uv_resolve, "pex": pex_lock, "poetry": poetry_lock, "pdm": pdm_lock}
-LOCK = {"pip": pip_lock, "uv": uv_lock, "pex": pex_lock, "poetry": poetry_lock, "pdm": pdm_lock}
+# "pex" is pex as it comes (its vendored pip 20.3.4); "pex-pip" is pex with
+# `--pip-version` set to a current pip, fetched from the index under test.
+INSTALL = {"pip": pip_install, "uv": uv_install, "pex": pex_install, "pex-pip": pex_pip_install,
+           "poetry": poetry_install, "pdm": pdm_install}
+RESOLVE = {"pip": pip_resolve, "uv": uv_resolve, "pex": pex_lock, "pex-pip": pex_pip_lock,
+           "poetry": poetry_lock, "pdm": pdm_lock}
+LOCK = {"pip": pip_lock, "uv": uv_lock, "pex": pex_lock, "pex-pip": pex_pip_lock,
+        "poetry": poetry_lock, "pdm": pdm_lock}
 
 __all__ = ["CLIENTS", "INSTALL", "RESOLVE", "LOCK", "Run", "SERVE_HOME"]

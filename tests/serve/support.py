@@ -142,8 +142,16 @@ class Index:
     wheels: dict[str, Path] = field(default_factory=dict)  # filename -> source wheel
 
 
-def build_index(workdir: Path, dists: Sequence[Dist] = MATRIX_DISTS, upload_time: int = 1700000000) -> Index:
-    """Wheels -> one record each (`dumb-pypi record`) -> `dumb-pypi --record-list ... --pool`."""
+def build_index(
+    workdir: Path,
+    dists: Sequence[Dist] = MATRIX_DISTS,
+    upload_time: int = 1700000000,
+    extra_wheels: Sequence[Path] = (),
+) -> Index:
+    """Wheels -> one record each (`dumb-pypi record`) -> `dumb-pypi --record-list ... --pool`.
+
+    `extra_wheels` are real files indexed as they are (e.g. pip for pex).
+    """
     wheels_dir = workdir / "wheels"
     records_dir = workdir / "records"
     records_dir.mkdir(parents=True, exist_ok=True)
@@ -165,12 +173,11 @@ def build_index(workdir: Path, dists: Sequence[Dist] = MATRIX_DISTS, upload_time
                 modules=None if dist.code is None else {f"{file_name}.py": dist.code},
             )
         )
-        record = records_dir / (wheel.name + ".json")
-        args = ["record", str(wheel), "--output", str(record), "--upload-time", str(upload_time)]
-        if dist.yanked is not None:
-            args += ["--yanked-reason", dist.yanked]
-        dumb_pypi(*args)
-        entries.append({"record": str(record), "file": str(wheel), "origin": f"fixture {wheel.name}"})
+        yanked = [] if dist.yanked is None else ["--yanked-reason", dist.yanked]
+        entries.append(_record(wheel, records_dir, upload_time, yanked))
+        index.wheels[wheel.name] = wheel
+    for wheel in extra_wheels:
+        entries.append(_record(wheel, records_dir, upload_time, []))
         index.wheels[wheel.name] = wheel
     listing = workdir / "records.json"
     listing.write_text(json.dumps(entries, indent=1))
@@ -179,6 +186,12 @@ def build_index(workdir: Path, dists: Sequence[Dist] = MATRIX_DISTS, upload_time
         "--tarball", str(index.tarball), "--strict",
     )
     return index
+
+
+def _record(wheel: Path, records_dir: Path, upload_time: int, extra: list[str]) -> dict[str, str]:
+    record = records_dir / (wheel.name + ".json")
+    dumb_pypi("record", str(wheel), "--output", str(record), "--upload-time", str(upload_time), *extra)
+    return {"record": str(record), "file": str(wheel), "origin": f"fixture {wheel.name}"}
 
 
 def manifest(tree: Path) -> dict[str, dict[str, object]]:

@@ -151,6 +151,10 @@ def test_missing_bucket_and_missing_boto3_are_named(s3: S3Server, index: Index, 
                        env=s3.env, check=False)
     assert result.returncode == 1
     assert "s3://no-such-bucket-here/x/: listing objects failed (NoSuchBucket" in result.stderr
+    result = dumb_pypi("deploy", str(index.tree), "s3://bucket/x", "--endpoint-url", "not a url", env=s3.env,
+                       check=False)
+    assert result.returncode == 1 and "--endpoint-url 'not a url'" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
     # A Python without boto3: the error says how to get it, before any work.
     blocker = tmp_path / "boto3.py"
     blocker.write_text("raise ImportError('boto3 is blocked for this test')\n")

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from dumb_pypi.errors import InvalidInput
 from dumb_pypi.records import Record
-from dumb_pypi.versions import version_key
+from dumb_pypi.versions import clear_cache, version_key
 
 __all__ = ["Project", "ProjectStatus", "PROJECT_STATUSES", "group_projects", "file_sort_key"]
 
@@ -78,7 +78,9 @@ def group_projects(
                 raise InvalidInput(reason)
             refuse(record, reason)
     statuses = statuses or {}
-    return [
+    projects = [
         Project(name, sorted(by_name[name].values(), key=file_sort_key), statuses.get(name))
         for name in sorted(by_name)
     ]
+    clear_cache()
+    return projects

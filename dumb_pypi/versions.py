@@ -12,7 +12,7 @@ from typing import Tuple, Union
 
 from packaging.version import InvalidVersion, Version
 
-__all__ = ["VersionKey", "version_key", "natural_key"]
+__all__ = ["VersionKey", "version_key", "natural_key", "clear_cache"]
 
 # (release, 0 for an exact PEP 440 version / 1 for a legacy one, legacy rest)
 VersionKey = Tuple[Version, int, Tuple[Tuple[int, str], ...]]
@@ -43,6 +43,11 @@ def _compute(version: str | None) -> VersionKey:
     match = _LEADING_VERSION_RE.match(version)
     prefix = Version(match.group(0)) if match else _NO_VERSION
     return (prefix, 1, natural_key(version))
+
+
+def clear_cache() -> None:
+    """Free the cached keys (thousands of Version objects) once sorting is done."""
+    _cache.clear()
 
 
 def version_key(version: str | None) -> VersionKey:

@@ -67,7 +67,7 @@ class Renderer:
         newest_first = sorted(every_file, key=lambda r: -(r.upload_timestamp or 0))
         links = self.links
         yield from self.webui.changelog(
-            [(record, links.base("changelog", record.name) + links.tail(record)) for record in newest_first])
+            newest_first, lambda record: links.base("changelog", record.name) + links.tail(record))
         yield "feed.xml", self.webui.feed(newest_first)
         yield "packages.json", _packages_json(every_file)
         yield "simple/index.json", simple_json.root_page(names)

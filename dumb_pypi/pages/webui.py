@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import jinja2
@@ -99,12 +99,12 @@ class WebUI:
                               for record, tail in zip(reversed(project.files), reversed(tails))))
         return self._render("project.html", root="../../", project=project, latest=project.latest, rows=rows)
 
-    def changelog(self, files: list[tuple[Record, str]]) -> Iterator[tuple[str, str]]:
-        """(path, page) for each changelog page; `files` newest first with URLs."""
+    def changelog(self, files: list[Record], url: Callable[[Record], str]) -> Iterator[tuple[str, str]]:
+        """(path, page) for each changelog page; `files` newest first."""
         page_count = max(1, math.ceil(len(files) / CHANGELOG_ENTRIES_PER_PAGE))
         for index in range(page_count):
             chunk = files[index * CHANGELOG_ENTRIES_PER_PAGE:(index + 1) * CHANGELOG_ENTRIES_PER_PAGE]
-            rows = Markup("".join(_changelog_row(record, url) for record, url in chunk))
+            rows = Markup("".join(_changelog_row(record, url(record)) for record in chunk))
             yield f"changelog/page{index + 1}.html", self._render(
                 "changelog.html", root="../", page_number=index + 1, page_count=page_count, rows=rows)
 

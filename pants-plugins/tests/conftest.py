@@ -49,8 +49,7 @@ def machine_config_args() -> list[str]:
     return args
 
 
-@pytest.fixture
-def rule_runner() -> RuleRunner:
+def make_rule_runner() -> RuleRunner:
     runner = RuleRunner(
         rules=[
             *register.rules(),
@@ -82,3 +81,8 @@ def rule_runner() -> RuleRunner:
         env_inherit={"PATH", "PYENV_ROOT", "HOME"},
     )
     return runner
+
+
+@pytest.fixture
+def rule_runner() -> RuleRunner:
+    return make_rule_runner()

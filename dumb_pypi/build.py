@@ -38,17 +38,25 @@ class Result(NamedTuple):
     root_digest: str | None  # None: nothing changed, nothing was written
 
 
+def _check_pool_files(projects: list[Project]) -> None:
+    """Every file must be at hand, and match its record, before anything is written."""
+    for project in projects:
+        for record in project.files:
+            where = record.origin or record.path or record.filename
+            if record.path is None or record.sha256 is None or record.size is None:
+                raise DumbPypiError(f"{where}: --pool needs the file itself, not just its name")
+            try:
+                actual = os.path.getsize(record.path)
+            except OSError as ex:
+                raise DumbPypiError(f"{where}: {ex.strerror or ex}") from None
+            if actual != record.size:
+                raise DumbPypiError(f"{where}: the file has {actual} bytes but its record says {record.size}")
+
+
 def _copy_pool_files(writer: TreeWriter, project: Project) -> None:
     for record in project.files:
-        if record.path is None or record.sha256 is None or record.size is None:
-            raise DumbPypiError(f"{record.origin or record.filename}: --pool needs the file itself, not just its name")
-        try:
-            actual = os.path.getsize(record.path)
-        except OSError as ex:
-            raise DumbPypiError(f"{record.origin or record.path}: {ex.strerror or ex}") from None
-        if actual != record.size:
-            raise DumbPypiError(
-                f"{record.origin or record.path}: the file has {actual} bytes but its record says {record.size}")
+        # Checked by _check_pool_files before anything was written; narrows the types.
+        assert record.path is not None and record.sha256 is not None and record.size is not None
         path = pool_path(record)
         writer.copy(path, record.path, record.sha256, record.size)
         if record.metadata is not None:
@@ -76,9 +84,20 @@ def build_index(projects: list[Project], options: Options, changed: set[str] | N
     are rendered again; the root pages always are."""
     if not options.pool and options.packages_url is None:
         raise DumbPypiError("--packages-url is required unless --pool copies the files into the tree")
+    if options.pool:
+        _check_pool_files(projects)
     renderer = Renderer(Links(options.packages_url, options.pool), options.site,
                         per_release_json=options.per_release_json)
     writer = TreeWriter(options.output_dir)
+    try:
+        return _write(projects, options, changed, renderer, writer)
+    except BaseException:
+        writer.abandon()  # the old tree stays as it was; no temporary files left in it
+        raise
+
+
+def _write(projects: list[Project], options: Options, changed: set[str] | None, renderer: Renderer,
+           writer: TreeWriter) -> Result:
     rendered = {project.name for project in projects}
     if changed is not None and writer.old:
         if not changed and not options.tarball:

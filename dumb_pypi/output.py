@@ -225,10 +225,11 @@ class TreeWriter:
         return digest
 
     def abandon(self) -> None:
-        """Leave the tree as it was (nothing to write)."""
-        shutil.rmtree(self._tmp)
+        """Stop: an existing tree keeps what was already replaced (each file
+        whole), a new one is not created; temporary files are removed."""
+        shutil.rmtree(self._tmp, ignore_errors=True)
         if self.fresh:
-            shutil.rmtree(self.root)
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def _prune(self, directory: str) -> None:
         # Remove directories emptied by stale removal; never a user's own files.

@@ -6,6 +6,7 @@ Tools come from `.ci/install-serve.sh` ($DUMB_PYPI_SERVE_HOME, default
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -188,9 +189,19 @@ def build_index(
     return index
 
 
+# `dumb-pypi record` is byte-reproducible, and so are the fixture wheels: one
+# run per distinct (bytes, flags) is enough for the whole session.
+_RECORDS: dict[tuple[str, str, int, tuple[str, ...]], bytes] = {}
+
+
 def _record(wheel: Path, records_dir: Path, upload_time: int, extra: list[str]) -> dict[str, str]:
     record = records_dir / (wheel.name + ".json")
-    dumb_pypi("record", str(wheel), "--output", str(record), "--upload-time", str(upload_time), *extra)
+    key = (wheel.name, hashlib.sha256(wheel.read_bytes()).hexdigest(), upload_time, tuple(extra))
+    if key not in _RECORDS:
+        dumb_pypi("record", str(wheel), "--output", str(record), "--upload-time", str(upload_time), *extra)
+        _RECORDS[key] = record.read_bytes()
+    else:
+        record.write_bytes(_RECORDS[key])
     return {"record": str(record), "file": str(wheel), "origin": f"fixture {wheel.name}"}
 
 

@@ -6,7 +6,7 @@ a bug.
 
 from __future__ import annotations
 
-__all__ = ["DumbPypiError", "InvalidFilename", "InvalidInput", "InvalidDistribution"]
+__all__ = ["DumbPypiError", "InvalidDistribution", "InvalidFilename", "InvalidInput"]
 
 
 class DumbPypiError(Exception):

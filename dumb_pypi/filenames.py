@@ -15,7 +15,7 @@ from packaging.version import VERSION_PATTERN
 
 from dumb_pypi.errors import InvalidFilename
 
-__all__ = ["ParsedFilename", "parse_filename", "canonical_name", "is_valid_version"]
+__all__ = ["ParsedFilename", "canonical_name", "is_valid_version", "parse_filename"]
 
 
 class ParsedFilename(NamedTuple):

@@ -18,7 +18,7 @@ from dumb_pypi.errors import DumbPypiError, InvalidInput
 from dumb_pypi.inspect import inspect_file, sha256_and_size
 from dumb_pypi.records import Record, check_filename, record_from_filename, record_from_json
 
-__all__ = ["Refuse", "read_lines", "package_list", "package_list_json", "package_files", "record_list", "DIST_SUFFIXES"]
+__all__ = ["DIST_SUFFIXES", "Refuse", "package_files", "package_list", "package_list_json", "read_lines", "record_list"]
 
 Refuse = Callable[[str, str], None]
 

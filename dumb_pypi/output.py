@@ -21,8 +21,18 @@ from collections.abc import Iterator
 
 from dumb_pypi.errors import DumbPypiError
 
-__all__ = ["Entry", "Manifest", "TreeWriter", "MANIFEST_NAME", "entry_sha256", "entry_size", "make_entry",
-           "read_manifest", "write_manifest", "root_digest"]
+__all__ = [
+    "MANIFEST_NAME",
+    "Entry",
+    "Manifest",
+    "TreeWriter",
+    "entry_sha256",
+    "entry_size",
+    "make_entry",
+    "read_manifest",
+    "root_digest",
+    "write_manifest",
+]
 
 MANIFEST_NAME = "manifest.json"
 _TMP_NAME = ".dumb-pypi-tmp"

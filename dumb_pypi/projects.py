@@ -9,7 +9,7 @@ from dumb_pypi.errors import InvalidInput
 from dumb_pypi.records import Record
 from dumb_pypi.versions import clear_cache, version_key
 
-__all__ = ["Project", "ProjectStatus", "PROJECT_STATUSES", "group_projects", "file_sort_key"]
+__all__ = ["PROJECT_STATUSES", "Project", "ProjectStatus", "file_sort_key", "group_projects"]
 
 # PEP 792.
 PROJECT_STATUSES = frozenset(("active", "archived", "quarantined", "deprecated"))

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from dumb_pypi.errors import InvalidFilename, InvalidInput
 from dumb_pypi.filenames import canonical_name, parse_filename
 
-__all__ = ["Record", "HASH_ALGORITHMS", "record_from_filename", "record_from_json", "record_to_json"]
+__all__ = ["HASH_ALGORITHMS", "Record", "record_from_filename", "record_from_json", "record_to_json"]
 
 # The algorithms pip and uv both accept in a URL fragment; uv rejects others.
 HASH_ALGORITHMS = frozenset(("md5", "sha256", "sha384", "sha512", "blake2b"))

@@ -11,7 +11,7 @@ import os
 import tarfile
 from collections.abc import Iterable
 
-__all__ = ["write_tarball", "DEFAULT_MTIME"]
+__all__ = ["DEFAULT_MTIME", "write_tarball"]
 
 DEFAULT_MTIME = 946684800  # 2000-01-01T00:00:00Z; some tools warn on 1970
 
@@ -37,16 +37,17 @@ def write_tarball(root: str, paths: Iterable[str], destination: str, *, mtime: i
         for end in range(1, len(parts)):
             entries.setdefault(parts[:end], True)
     tmp = destination + ".tmp"
-    with open(tmp, "wb") as raw:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as zipped:
-            with tarfile.open(fileobj=zipped, mode="w", format=tarfile.GNU_FORMAT) as archive:
-                for parts in sorted(entries):
-                    name = "/".join(parts)
-                    if entries[parts]:
-                        archive.addfile(_info(name + "/", directory=True, mtime=mtime))
-                        continue
-                    full = os.path.join(root, *parts)
-                    with open(full, "rb") as f:
-                        size = os.fstat(f.fileno()).st_size
-                        archive.addfile(_info(name, directory=False, size=size, mtime=mtime), f)
+    with (
+        open(tmp, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tarfile.GNU_FORMAT) as archive,
+    ):
+        for parts in sorted(entries):
+            name = "/".join(parts)
+            if entries[parts]:
+                archive.addfile(_info(name + "/", directory=True, mtime=mtime))
+                continue
+            with open(os.path.join(root, *parts), "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                archive.addfile(_info(name, directory=False, size=size, mtime=mtime), f)
     os.replace(tmp, destination)

@@ -8,14 +8,13 @@ neighbours instead of at one end of the list.
 from __future__ import annotations
 
 import re
-from typing import Tuple, Union
 
 from packaging.version import InvalidVersion, Version
 
-__all__ = ["VersionKey", "version_key", "natural_key", "clear_cache"]
+__all__ = ["VersionKey", "clear_cache", "natural_key", "version_key"]
 
 # (release, 0 for an exact PEP 440 version / 1 for a legacy one, legacy rest)
-VersionKey = Tuple[Version, int, Tuple[Tuple[int, str], ...]]
+VersionKey = tuple[Version, int, tuple[tuple[int, str], ...]]
 
 _LEADING_VERSION_RE = re.compile(r"^v?\d+(?:\.\d+)*", re.IGNORECASE)
 _DIGITS_RE = re.compile(r"(\d+)")

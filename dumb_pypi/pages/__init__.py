@@ -15,7 +15,7 @@ from dumb_pypi.pages.webui import Site, WebUI
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record, dumps, record_to_json
 
-__all__ = ["Renderer", "Links", "Site"]
+__all__ = ["Links", "Renderer", "Site"]
 
 # A version becomes a directory name (pypi/<p>/<version>/json) only when it is
 # plainly safe; a few legacy versions (spaces, "....") get no per-release page.

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record
 
-__all__ = ["Site", "WebUI", "CHANGELOG_ENTRIES_PER_PAGE", "FEED_ENTRIES"]
+__all__ = ["CHANGELOG_ENTRIES_PER_PAGE", "FEED_ENTRIES", "Site", "WebUI"]
 
 CHANGELOG_ENTRIES_PER_PAGE = 5000  # as in dumb-pypi 1.15
 FEED_ENTRIES = 100

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dumb_pypi.deploy.source import DeployError, open_source
 
-__all__ = ["add_arguments", "run", "main"]
+__all__ = ["add_arguments", "main", "run"]
 
 PROG = "dumb-pypi deploy"
 

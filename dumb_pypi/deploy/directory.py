@@ -21,7 +21,7 @@ from pathlib import Path
 
 from dumb_pypi.deploy.source import MANIFEST, DeployError, Tree, load_manifest
 
-__all__ = ["deploy_directory", "rollback_directory", "releases"]
+__all__ = ["deploy_directory", "releases", "rollback_directory"]
 
 CURRENT = "current"
 RELEASES = "releases"

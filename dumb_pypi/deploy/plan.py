@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from dumb_pypi.deploy.source import Entry
 from dumb_pypi.serve.policy import is_pool_path
 
-__all__ = ["Plan", "phase_of", "make_plan", "PHASE_NAMES"]
+__all__ = ["PHASE_NAMES", "Plan", "make_plan", "phase_of"]
 
 PHASE_NAMES = ("files", "project pages", "root pages")
 

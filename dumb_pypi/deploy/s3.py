@@ -20,7 +20,7 @@ from dumb_pypi.deploy.plan import PHASE_NAMES, Plan, make_plan
 from dumb_pypi.deploy.source import MANIFEST, DeployError, Entry, Tree, parse_manifest, safe_relpath
 from dumb_pypi.serve.policy import cache_control, content_type
 
-__all__ = ["S3Url", "parse_s3_url", "make_client", "deploy_s3"]
+__all__ = ["S3Url", "deploy_s3", "make_client", "parse_s3_url"]
 
 PENDING = ".deploy-pending.json"
 

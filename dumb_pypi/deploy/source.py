@@ -19,7 +19,7 @@ from typing import Any
 
 from dumb_pypi.errors import DumbPypiError
 
-__all__ = ["DeployError", "Entry", "Tree", "open_source", "load_manifest", "parse_manifest", "safe_relpath"]
+__all__ = ["DeployError", "Entry", "Tree", "load_manifest", "open_source", "parse_manifest", "safe_relpath"]
 
 MANIFEST = "manifest.json"
 _CHUNK = 1 << 20
@@ -135,7 +135,7 @@ def _extract(tarball: Path, into: Path) -> None:
     try:
         with tarfile.open(tarball, "r:*") as archive:
             for member in archive:
-                name = member.name[2:] if member.name.startswith("./") else member.name
+                name = member.name.removeprefix("./")
                 if name in ("", "."):
                     continue
                 safe_relpath(name.rstrip("/"), f"{tarball} member")

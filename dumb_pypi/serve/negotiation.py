@@ -142,7 +142,7 @@ def negotiation_maps(json_enabled: bool) -> str:
             [
                 'map "$arg_format|$dumb_pypi_format_accept" $dumb_pypi_format {',
                 *(
-                    [f'    "~*^application/vnd\\.pypi\\.simple\\.(?:v1|latest)(?:\\+|%2B)json\\|" json;']
+                    ['    "~*^application/vnd\\.pypi\\.simple\\.(?:v1|latest)(?:\\+|%2B)json\\|" json;']
                     if json_enabled
                     else []
                 ),

@@ -22,7 +22,7 @@ from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.serve import policy
 from dumb_pypi.serve.negotiation import FORMATS, negotiation_maps
 
-__all__ = ["NginxConfigError", "NginxOptions", "render", "add_arguments", "run", "main"]
+__all__ = ["NginxConfigError", "NginxOptions", "add_arguments", "main", "render", "run"]
 
 # nginx allows at most 10 URI changes per request; one is the final jump to
 # the internal location, the rest go to lowercasing. Each pass rewrites the

@@ -10,15 +10,15 @@ from __future__ import annotations
 import posixpath
 
 __all__ = [
-    "JSON_TYPE",
-    "V1_HTML_TYPE",
-    "TEXT_HTML_TYPE",
-    "LEGACY_JSON_TYPE",
-    "IMMUTABLE_CACHE",
-    "PAGE_CACHE",
     "EXTENSION_TYPES",
-    "content_type",
+    "IMMUTABLE_CACHE",
+    "JSON_TYPE",
+    "LEGACY_JSON_TYPE",
+    "PAGE_CACHE",
+    "TEXT_HTML_TYPE",
+    "V1_HTML_TYPE",
     "cache_control",
+    "content_type",
     "is_pool_path",
 ]
 

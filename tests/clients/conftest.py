@@ -9,15 +9,16 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "serve"))
 
-from support import SERVE_HOME, Index, Nginx, build_index, run_nginx  # noqa: E402
-from distributions import make_wheel  # noqa: E402
+from distributions import make_wheel
+from support import SERVE_HOME, Index, Nginx, build_index, run_nginx
 
 # (format, client, case) -> "pass" | "FAIL" | "n/a: reason"
 RESULTS: dict[tuple[str, str, str], str] = {}
@@ -51,7 +52,7 @@ def servers(matrix_index: Index, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
     report = outcome.get_result()
     spec = getattr(item, "callspec", None)
@@ -84,8 +85,8 @@ def matrix_table(cases: list[str], clients: list[str]) -> str:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not RESULTS:
         return
-    from test_matrix import CASES  # the column order
     from runners import CLIENTS
+    from test_matrix import CASES  # the column order
 
     table = matrix_table(list(CASES), list(CLIENTS))
     terminalreporter.write_sep("=", "client x case (JSON-negotiating nginx / HTML-only nginx)")

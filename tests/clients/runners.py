@@ -50,7 +50,7 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 def _run(args: Sequence[str | Path], cwd: Path, env: dict[str, str], timeout: int = 300) -> Run:
     cwd.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     return Run(result.returncode, result.stdout + result.stderr)
 
@@ -305,4 +305,4 @@ RESOLVE = {"pip": pip_resolve, "uv": uv_resolve, "pex": pex_lock, "pex-pip": pex
 LOCK = {"pip": pip_lock, "uv": uv_lock, "pex": pex_lock, "pex-pip": pex_pip_lock,
         "poetry": poetry_lock, "pdm": pdm_lock}
 
-__all__ = ["CLIENTS", "INSTALL", "RESOLVE", "LOCK", "Run", "SERVE_HOME"]
+__all__ = ["CLIENTS", "INSTALL", "LOCK", "RESOLVE", "SERVE_HOME", "Run"]

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-
 from runners import CLIENTS, INSTALL, LOCK, RESOLVE, Run
 from support import Index, Nginx
 

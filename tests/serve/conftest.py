@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from support import Index, Nginx, S3Server, build_index, run_nginx, run_seaweedfs
 
 

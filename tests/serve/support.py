@@ -28,7 +28,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the shared wheel builder, tests/distributions.py
 
-from distributions import make_wheel  # noqa: E402
+from distributions import make_wheel
 
 SERVE_HOME = Path(os.environ.get("DUMB_PYPI_SERVE_HOME", Path.home() / ".cache" / "dumb-pypi-serve"))
 INSTALL_HINT = "run .ci/install-serve.sh"
@@ -104,7 +104,7 @@ def dumb_pypi(
     """Run this checkout's CLI as a user would."""
     full_env = dict(os.environ, **(env or {}), PYTHONPATH=str(REPO))
     result = subprocess.run(
-        [python, *_command(args)], capture_output=True, text=True, env=full_env, cwd=REPO, timeout=300
+        [python, *_command(args)], capture_output=True, text=True, env=full_env, cwd=REPO, timeout=300, check=False,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"dumb-pypi {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
@@ -235,16 +235,15 @@ def run_nginx(root: Path, prefix: Path, *extra: str) -> Iterator[Nginx]:
         # As root nginx would drop its workers to "nobody", who cannot read tmp_path.
         args += ["--user", "root"]
     dumb_pypi(*args, *extra)
-    proc = subprocess.Popen(
-        [binary, "-p", str(prefix), "-c", str(config), "-e", "stderr"],
-        stdout=subprocess.DEVNULL,
-        stderr=open(prefix / "stderr.log", "wb"),
-    )
-    try:
-        wait_for_port(port, proc, "nginx")
-        yield Nginx(url=f"http://127.0.0.1:{port}", access_log=prefix / "access.log", prefix=prefix)
-    finally:
-        stop(proc)
+    with open(prefix / "stderr.log", "wb") as stderr:
+        proc = subprocess.Popen(
+            [binary, "-p", str(prefix), "-c", str(config), "-e", "stderr"], stdout=subprocess.DEVNULL, stderr=stderr
+        )
+        try:
+            wait_for_port(port, proc, "nginx")
+            yield Nginx(url=f"http://127.0.0.1:{port}", access_log=prefix / "access.log", prefix=prefix)
+        finally:
+            stop(proc)
 
 
 @dataclass
@@ -304,6 +303,7 @@ def run_seaweedfs(workdir: Path) -> Iterator[S3Server]:
     weed = tool("tools", "weed")
     workdir.mkdir(parents=True, exist_ok=True)
     ports = {name: _free_port_pair() for name in ("master", "volume", "filer", "s3")}
+    log = open(workdir / "weed.log", "wb")  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         [
             str(weed), "server", f"-dir={workdir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
@@ -313,7 +313,7 @@ def run_seaweedfs(workdir: Path) -> Iterator[S3Server]:
         ],
         cwd=workdir,
         stdout=subprocess.DEVNULL,
-        stderr=open(workdir / "weed.log", "wb"),
+        stderr=log,
     )
     try:
         wait_for_port(ports["s3"], proc, "SeaweedFS S3", timeout=60)
@@ -328,3 +328,4 @@ def run_seaweedfs(workdir: Path) -> Iterator[S3Server]:
         yield S3Server(endpoint=f"http://127.0.0.1:{ports['s3']}", env=env)
     finally:
         stop(proc, grace=3.0)
+        log.close()

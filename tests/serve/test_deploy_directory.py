@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from support import MATRIX_DISTS, Dist, Index, build_index, dumb_pypi, get, run_nginx
 
 pytestmark = pytest.mark.serve
@@ -60,8 +59,7 @@ def test_deploy_swap_rollback_and_prune(index: Index, second: Index, tmp_path: P
     # New deploys after a rollback get new numbers; --keep prunes the oldest.
     for tree in (second.tree, index.tree, second.tree):
         dumb_pypi("deploy", str(tree), str(dest), "--keep", "2")
-    assert sorted(os.listdir(dest / "releases")) == sorted(os.listdir(dest / "releases"))[-2:]
-    assert len(os.listdir(dest / "releases")) == 2
+    assert [name[:5] for name in sorted(os.listdir(dest / "releases"))] == ["0004-", "0005-"]
     assert os.readlink(dest / "current").startswith("releases/0005-")
     assert _serves(dest, second.tree)
 

@@ -14,16 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from support import MATRIX_DISTS, REPO, Dist, Index, S3Server, build_index, dumb_pypi, manifest, missing
 
 pytestmark = pytest.mark.serve
 
 sys.path.insert(0, str(REPO))  # the in-process tests call the deploy code directly
 
-from dumb_pypi.deploy.s3 import PENDING, deploy_s3, make_client, parse_s3_url  # noqa: E402
-from dumb_pypi.deploy.source import open_source  # noqa: E402
-from dumb_pypi.serve.policy import cache_control, content_type  # noqa: E402
+from dumb_pypi.deploy.s3 import PENDING, deploy_s3, make_client, parse_s3_url
+from dumb_pypi.deploy.source import open_source
+from dumb_pypi.serve.policy import cache_control, content_type
 
 JSON_ACCEPT = "application/vnd.pypi.simple.v1+json"
 
@@ -164,7 +163,7 @@ def test_missing_bucket_and_missing_boto3_are_named(s3: S3Server, index: Index, 
     result2 = subprocess.run(
         [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); from dumb_pypi.deploy import main;"
          " sys.exit(main(sys.argv[2:]))", str(tmp_path), str(index.tree), "s3://bucket/x"],
-        capture_output=True, text=True, env=env, cwd=REPO,
+        capture_output=True, text=True, env=env, cwd=REPO, check=False,
     )
     assert result2.returncode == 1
     assert "S3 deploys need boto3: pip install 'dumb-pypi[s3]'" in result2.stderr
@@ -228,7 +227,7 @@ def _served_is_whole(client: Any, bucket: str, prefix: str) -> list[str]:
 
 def _deploy(client: Any, tree: Path, dest: str) -> str:
     with open_source(str(tree)) as verified:
-        return deploy_s3(verified, parse_s3_url(dest), client, 1, False, lambda line: None)
+        return str(deploy_s3(verified, parse_s3_url(dest), client, 1, False, lambda line: None))
 
 
 @pytest.fixture
@@ -280,7 +279,7 @@ def test_interrupted_anywhere_then_rerun_converges(
         _deploy(client, index.tree, dest)
         count = 0
 
-        def interrupt(name: str, kwargs: dict[str, Any]) -> None:
+        def interrupt(name: str, kwargs: dict[str, Any], stop_at: int = stop_at) -> None:
             nonlocal count
             if count == stop_at:
                 raise Interrupted

@@ -55,7 +55,7 @@ def _project_row(record: Record, url: str) -> str:
     uploaded = _uploaded(record) + (f" by {escape(record.uploaded_by)}" if record.uploaded_by else "")
     return (f'<tr><td>{escape(record.version or "unknown")}{yanked}</td>'
             f'<td><a href="{escape(url)}">{escape(record.filename)}</a></td>'
-            f'<td class="mono">{escape(record.requires_python or "")}</td><td>{_size(record.size)}</td>'
+            f'<td class="mono">{escape(record.requires_python or "")}</td><td class="nowrap">{_size(record.size)}</td>'
             f'<td>{uploaded}</td><td class="mono hash">{escape(record.sha256 or record.hash or "")}</td></tr>\n')
 
 
@@ -94,9 +94,12 @@ class WebUI:
         return self._render("index.html", root="", projects=rows)
 
     def project(self, project: Project, base: str, tails: list[str]) -> str:
-        # Newest first for people; rows built without Jinja, as for the changelog.
-        rows = Markup("".join(_project_row(record, base + tail)
-                              for record, tail in zip(reversed(project.files), reversed(tails))))
+        # Newest version first for people (wheels first within a version, as
+        # in the index); rows built without Jinja, as for the changelog.
+        releases: dict[str | None, list[str]] = {}
+        for record, tail in zip(project.files, tails):
+            releases.setdefault(record.version, []).append(_project_row(record, base + tail))
+        rows = Markup("".join(row for release in reversed(releases.values()) for row in release))
         return self._render("project.html", root="../../", project=project, latest=project.latest, rows=rows)
 
     def changelog(self, files: list[Record], url: Callable[[Record], str]) -> Iterator[tuple[str, str]]:

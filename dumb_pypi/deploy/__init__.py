@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "locations",
         nargs="+",
-        metavar="SRC DEST",
+        metavar="SRC_DEST",
         help="SRC: a built tree or its .tar.gz; DEST: a directory or s3://BUCKET/PREFIX (with --rollback: DEST only)",
     )
     parser.add_argument("--rollback", action="store_true", help="directory DEST: serve the release before the current one")
@@ -83,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        usage=f"{PROG} [options] SRC DEST\n       {PROG} --rollback DEST",
+        description=__doc__.splitlines()[0],
+    )
     add_arguments(parser)
     return run(parser.parse_args(argv))

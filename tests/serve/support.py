@@ -86,25 +86,14 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
             proc.wait()
 
 
-# Subcommands served by their own module until dumb_pypi/cli.py registers them.
-_OWN_MODULES = {"nginx-config": "dumb_pypi.serve.nginx", "deploy": "dumb_pypi.deploy"}
-
-
-def _command(args: Sequence[str]) -> list[str]:
-    if args and args[0] in _OWN_MODULES:
-        cli = (REPO / "dumb_pypi" / "cli.py").read_text(encoding="utf-8")
-        if f'"{args[0]}"' not in cli:
-            return ["-m", _OWN_MODULES[args[0]], *args[1:]]
-    return ["-m", "dumb_pypi", *args]
-
-
 def dumb_pypi(
     *args: str, check: bool = True, python: str = sys.executable, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run this checkout's CLI as a user would."""
     full_env = dict(os.environ, **(env or {}), PYTHONPATH=str(REPO))
     result = subprocess.run(
-        [python, *_command(args)], capture_output=True, text=True, env=full_env, cwd=REPO, timeout=300, check=False,
+        [python, "-m", "dumb_pypi", *args],
+        capture_output=True, text=True, env=full_env, cwd=REPO, timeout=300, check=False,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"dumb-pypi {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")

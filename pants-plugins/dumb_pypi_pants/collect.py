@@ -58,7 +58,9 @@ def _is_prebuilt_file(tgt: Target) -> bool:
 
 def _why_not(tgt: Target) -> str:
     # Pants keeps a generator that matched no files in place of its (missing) files.
-    if isinstance(tgt, TargetFilesGenerator):
+    if isinstance(tgt, TargetFilesGenerator) and any(
+        issubclass(f, (FileSourceField, ResourceSourceField)) for f in tgt.generated_target_cls.core_fields
+    ):
         return f"a `{tgt.alias}` target whose sources match no files"
     return f"a `{tgt.alias}` target"
 

@@ -108,3 +108,14 @@ def test_extra_args_cannot_take_over_the_layout(rule_runner: RuleRunner, flag: s
     tgt = rule_runner.get_target(Address("", target_name="index"))
     with raises_with("pypi_index //:index: `extra_args` may not set", flag.split("=")[0]):
         rule_runner.request(BuiltPackage, [PypiIndexFieldSet.create(tgt)])
+
+
+def test_empty_python_sources_is_not_called_an_empty_files_target(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "src/empty/BUILD": 'python_sources(name="lib", sources=["nothing/*.py"])',
+            "BUILD": 'pypi_index(name="index", dependencies=["src/empty:lib"])',
+        }
+    )
+    with raises_with("src/empty:lib: a `python_sources` target\n"):
+        collect(rule_runner)

@@ -7,7 +7,8 @@ Generates a workspace with N `py_wheel_dist` targets (one package each) and
 one `pypi_index` over all of them, then measures with the real bazel:
 
 * cold build (fresh output base, no cache): wall time and actions executed;
-* no-op rebuild: wall time (target: under 1 s) and actions executed (0);
+* no-op rebuild: median wall time of five (target: under 1 s) and actions
+  executed (0);
 * one wheel's source changed: actions executed (target: at most 3: that
   wheel, its record, the index) and wall time.
 
@@ -19,8 +20,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -28,7 +30,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "bazel"))
-from checkout import copy_checkout  # noqa: E402 - after the path it lives on
+from harness import copy_checkout, executed, parse_processes  # noqa: E402 - after the path it lives on
 
 WORKSPACE = """\
 workspace(name = "bench")
@@ -56,7 +58,7 @@ py_wheel_dist(
     srcs = ["__init__.py"],
     distribution = "bench-{i:04d}",
     requires = {requires!r},
-    strip_prefix = "/",
+    strip_prefix = "/pkgs",
     version = "1.0.{i}",
     visibility = ["//visibility:public"],
 )
@@ -84,39 +86,26 @@ def generate(root: Path, rules: Path, wheels: int) -> None:
     (root / ".bazelrc").write_text(f"import {rules}/.bazelrc\n")
     (root / ".bazelversion").write_text((rules / ".bazelversion").read_text())
     for i in range(wheels):
-        pkg = root / f"bench_{i:04d}"
-        pkg.mkdir()
+        # Under one directory, as in a monorepo: Bazel 4.2.3 re-plants one exec
+        # root symlink per top-level entry on every build (~1 s for 500).
+        pkg = root / "pkgs" / f"bench_{i:04d}"
+        pkg.mkdir(parents=True)
         # Each wheel depends on the previous one, like a real monorepo.
         requires = [f"bench-{i - 1:04d}>=1"] if i else []
         (pkg / "BUILD").write_text(PACKAGE_BUILD.format(i=i, requires=requires))
         (pkg / "__init__.py").write_text(f'"""Generated package {i}."""\n\nVALUE = {i}\n')
-    dists = ", ".join(f'"//bench_{i:04d}:whl"' for i in range(wheels))
+    dists = ", ".join(f'"//pkgs/bench_{i:04d}:whl"' for i in range(wheels))
     (root / "BUILD").write_text(ROOT_BUILD.format(dists=dists))
 
 
-_PROCESSES = re.compile(r"INFO: \d+ process(?:es)?(?:: (.*))?\.$", re.M)
-
-
-def executed(stderr: str) -> int:
-    """Spawns run on this machine, from Bazel's `INFO: N processes: ...` line."""
-    matches = _PROCESSES.findall(stderr)
-    total = 0
-    for part in (matches[-1] if matches else "").split(", "):
-        if part:
-            number, kind = part.split(" ", 1)
-            if kind not in ("internal", "remote cache hit"):
-                total += int(number)
-    return total
-
-
-def build(root: Path, output_base: Path) -> tuple[float, int]:
-    argv = ["bazel", "--nohome_rc", f"--output_base={output_base}", "build", "//:pypi_index"]
+def build(root: Path, output_base: Path, flags: list[str]) -> tuple[float, int]:
+    argv = ["bazel", "--nohome_rc", f"--output_base={output_base}", "build", *flags, "//:pypi_index"]
     start = time.monotonic()
     proc = subprocess.run(argv, cwd=root, capture_output=True, text=True)
     elapsed = time.monotonic() - start
     if proc.returncode != 0:
         sys.exit(f"bazel build failed:\n{proc.stderr[-4000:]}")
-    return elapsed, executed(proc.stderr)
+    return elapsed, executed(parse_processes(proc.stderr))
 
 
 def main(argv: list[str]) -> int:
@@ -124,28 +113,43 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--wheels", type=int, default=500)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/dumb-pypi-bazel-bench"))
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--bazel-flag",
+        action="append",
+        default=[],
+        dest="flags",
+        help="extra flag for every build, e.g. --noexperimental_check_output_files",
+    )
     args = parser.parse_args(argv)
 
     workspace, output_base = args.dir / "workspace", args.dir / "output_base"
     if output_base.exists():
         # A previous run's server and outputs (Bazel leaves them read-only).
-        subprocess.run(["bazel", "--nohome_rc", f"--output_base={output_base}", "shutdown"],
-                       cwd=args.dir, capture_output=True)
+        subprocess.run(
+            ["bazel", "--nohome_rc", f"--output_base={output_base}", "shutdown"], cwd=args.dir, capture_output=True
+        )
         subprocess.run(["chmod", "-R", "u+w", str(output_base)], check=True)
         shutil.rmtree(output_base)
     # A copy of the rules and generator: edits to the working tree while the
     # benchmark runs must not invalidate its actions.
     generate(workspace, args.dir / "dumb_pypi", args.wheels)
     # Start the server first, so the cold figure is the build, not the JVM.
-    subprocess.run(["bazel", "--nohome_rc", f"--output_base={output_base}", "info", "output_base"], cwd=workspace,
-                   capture_output=True, check=True)
+    subprocess.run(
+        ["bazel", "--nohome_rc", f"--output_base={output_base}", "info", "output_base"],
+        cwd=workspace,
+        capture_output=True,
+        check=True,
+    )
 
-    cold_s, cold_n = build(workspace, output_base)
+    cold_s, cold_n = build(workspace, output_base, args.flags)
     print(f"cold build: {cold_s:.1f} s, {cold_n} actions", flush=True)
-    noop_s, noop_n = build(workspace, output_base)
-    changed = workspace / f"bench_{args.wheels // 2:04d}" / "__init__.py"
+    # The median of five: one no-op build is at the mercy of other processes.
+    noops = [build(workspace, output_base, args.flags) for _ in range(5)]
+    noop_s = statistics.median(t for t, _ in noops)
+    noop_n = max(n for _, n in noops)
+    changed = workspace / "pkgs" / f"bench_{args.wheels // 2:04d}" / "__init__.py"
     changed.write_text(changed.read_text() + "CHANGED = True\n")
-    one_s, one_n = build(workspace, output_base)
+    one_s, one_n = build(workspace, output_base, args.flags)
     subprocess.run(["bazel", "--nohome_rc", f"--output_base={output_base}", "shutdown"], cwd=workspace)
 
     figures = {
@@ -156,6 +160,9 @@ def main(argv: list[str]) -> int:
         "noop_rebuild_actions": noop_n,
         "one_wheel_changed_actions": one_n,
         "one_wheel_changed_seconds": round(one_s, 2),
+        "bazel_flags": args.flags,
+        # Other processes on the machine skew every figure: say how busy it was.
+        "load_average_1min": round(os.getloadavg()[0], 2),
     }
     for key, value in figures.items():
         print(f"{key}: {value}")

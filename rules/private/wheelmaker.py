@@ -80,12 +80,7 @@ def _with_extra_marker(requirement: str, extra: str) -> str:
 
 
 def wheel_text(tag: str) -> str:
-    return (
-        "Wheel-Version: 1.0\n"
-        "Generator: dumb-pypi py_wheel_dist\n"
-        "Root-Is-Purelib: true\n"
-        f"Tag: {tag}\n"
-    )
+    return f"Wheel-Version: 1.0\nGenerator: dumb-pypi py_wheel_dist\nRoot-Is-Purelib: true\nTag: {tag}\n"
 
 
 def entry_points_text(groups: Mapping[str, Iterable[str]]) -> str:
@@ -95,9 +90,7 @@ def entry_points_text(groups: Mapping[str, Iterable[str]]) -> str:
         for entry in groups[group]:
             name, sep, target = entry.partition("=")
             if not sep or not name.strip() or ":" not in target:
-                raise WheelError(
-                    f"entry point {entry!r} in group {group!r} is not 'name = module:function'"
-                )
+                raise WheelError(f"entry point {entry!r} in group {group!r} is not 'name = module:function'")
             entries.append(f"{name.strip()} = {target.strip()}")
         parts.append(f"[{group}]\n" + "".join(e + "\n" for e in sorted(entries)))
     return "\n".join(parts)
@@ -121,9 +114,7 @@ def wheel_entries(config: Mapping[str, Any]) -> list[tuple[str, bytes]]:
         if top in (dist_info, data_dir) and not item.get("data"):
             raise WheelError(f"{item['src']}: destination {dest!r} collides with the wheel's own {top}/")
         if dest in payload:
-            raise WheelError(
-                f"{item['src']} and {payload[dest][1]} both go to {dest!r} in the wheel"
-            )
+            raise WheelError(f"{item['src']} and {payload[dest][1]} both go to {dest!r} in the wheel")
         payload[dest] = (read_bytes(item["src"]), item["src"])
     description = None
     if config.get("description_file"):

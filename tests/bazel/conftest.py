@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -25,14 +24,16 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from checkout import REPO, copy_checkout
+from harness import copy_checkout, executed, parse_processes
 
 # Kept between sessions: only sha256-pinned downloads live here.
 REPOSITORY_CACHE = Path(os.environ.get("DUMB_PYPI_BAZEL_REPO_CACHE", "/tmp/dumb-pypi-bazel-repo-cache"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "bazel: runs the real bazel on example workspaces (slow, needs .ci/install-bazel.sh)")
+    config.addinivalue_line(
+        "markers", "bazel: runs the real bazel on example workspaces (slow, needs .ci/install-bazel.sh)"
+    )
 
 
 @dataclass
@@ -45,23 +46,7 @@ class BuildResult:
     @property
     def executed(self) -> int:
         """Spawns that ran on this machine: everything but cache hits and internal ones."""
-        return sum(n for kind, n in self.processes.items() if kind not in ("internal", "remote cache hit"))
-
-
-_PROCESSES = re.compile(r"INFO: \d+ process(?:es)?(?:: (.*))?\.$", re.M)
-
-
-def parse_processes(stderr: str) -> dict[str, int]:
-    """`INFO: 12 processes: 5 remote cache hit, 7 internal.` -> {kind: count} (last line wins)."""
-    matches = _PROCESSES.findall(stderr)
-    if not matches:
-        return {}
-    counts: dict[str, int] = {}
-    for part in (matches[-1] or "").split(", "):
-        if part:
-            number, kind = part.split(" ", 1)
-            counts[kind] = int(number)
-    return counts
+        return executed(self.processes)
 
 
 @dataclass

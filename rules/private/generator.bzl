@@ -48,9 +48,6 @@ def _dumb_pypi_generator_impl(ctx):
     if len(inits) != 1:
         fail("%s: srcs must hold exactly one dumb_pypi/__init__.py, found %d" % (ctx.label, len(inits)))
     deps = sorted(ctx.files.deps, key = _path)
-    for dep in deps:
-        if not dep.basename.endswith(".whl"):
-            fail("%s: deps must be wheels, got %s" % (ctx.label, dep.short_path))
     return [DumbPypiGeneratorInfo(
         launcher = ctx.file._launcher,
         path = [_import_root(inits[0].path)] + [dep.path for dep in deps],

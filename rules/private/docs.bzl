@@ -58,7 +58,30 @@ dumb_pypi_dependencies()  # pinned jinja2, markupsafe, packaging wheels
 
 With Bzlmod, `bazel_dep(name = "dumb_pypi")` brings the same wheels through
 its MODULE.bazel. A Python toolchain must be registered (rules_python's, or a
-`py_runtime_pair` like `//third_party/python:toolchain`).
+`py_runtime_pair` like `//third_party/python:toolchain`, which this
+repository's WORKSPACE registers: `/usr/bin/python3`).
+
+This repository builds offline on Debian's Bazel 4.2.3 (`bazel-bootstrap`):
+its WORKSPACE points `rules_cc`, `remote_coverage_tools` (stand-ins under
+`third_party/bazel/`), `rules_java` and `bazel_skylib` (Debian packages) at
+local directories, since Bazel would fetch them from GitHub.
+
+Tests and benchmark:
+
+```sh
+bash .ci/install-bazel.sh                    # bazel, skylib, nginx; pytest + uv in .venv
+.venv/bin/python -m pytest -m bazel tests/bazel
+python3 bench/bazel_bench.py --wheels 500    # cold, no-op, one wheel changed
+```
+
+The tests build the example workspaces under `tests/e2e/` (several wheels, a
+yanked release, a pinned sdist, bad inputs) and this repository's own
+`//:pypi_index` with the real bazel in copies of the repository, serve the
+tarballs on 127.0.0.1 and install from them with pip and uv; they compare two
+checkouts built in two output bases byte for byte, and check that a fresh
+output base executes nothing with a shared `--disk_cache` or an nginx HTTP
+remote cache. `bazel test //tests/bazel:all` runs the analysis and Starlark
+unit tests alone.
 """
 
 def _attr_table(docs):

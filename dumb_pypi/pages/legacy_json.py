@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from dumb_pypi.projects import Project
-from dumb_pypi.records import Record, dumps
+from dumb_pypi.records import Record, dumps, json_string
 
 __all__ = ["project_json"]
 
@@ -63,5 +63,5 @@ def project_json(project: Project, base: str, tails: list[str]) -> str:
             releases.setdefault(record.version, []).append(dumps(file_json(record, base + tail)))
     latest = project.latest
     latest_files = releases.get(latest.version, []) if latest.version is not None else []
-    release_parts = ",".join(f"{dumps(version)}:[{','.join(files)}]" for version, files in releases.items())
+    release_parts = ",".join(f"{json_string(version)}:[{','.join(files)}]" for version, files in releases.items())
     return f'{{"info":{dumps(_info(latest))},"releases":{{{release_parts}}},"urls":[{",".join(latest_files)}]}}'

@@ -8,10 +8,11 @@ import math
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from html import escape  # plain str: rows are joined, then marked safe once
 from typing import Any, NamedTuple
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record

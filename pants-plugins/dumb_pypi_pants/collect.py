@@ -29,7 +29,7 @@ from pants.engine.unions import UnionRule
 from pants.util.strutil import softwrap
 
 from dumb_pypi_pants.errors import ConflictingFilesError, NotADistributionError
-from dumb_pypi_pants.target_types import PypiIndexDependenciesField
+from dumb_pypi_pants.target_types import PypiDistSourceField, PypiIndexDependenciesField, record_args
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class DistFile:
     sha256: str
     digest: Digest
     origin: str
+    record_args: tuple[str, ...] = ()  # index facts of a `pypi_dist`
 
 
 class DistFiles(Collection[DistFile]):
@@ -52,14 +53,17 @@ class DistFilesRequest:
     dependencies: PypiIndexDependenciesField
 
 
+_PREBUILT_SOURCES = (FileSourceField, ResourceSourceField, PypiDistSourceField)
+
+
 def _is_prebuilt_file(tgt: Target) -> bool:
-    return tgt.has_field(FileSourceField) or tgt.has_field(ResourceSourceField)
+    return any(tgt.has_field(f) for f in _PREBUILT_SOURCES)
 
 
 def _why_not(tgt: Target) -> str:
     # Pants keeps a generator that matched no files in place of its (missing) files.
     if isinstance(tgt, TargetFilesGenerator) and any(
-        issubclass(f, (FileSourceField, ResourceSourceField)) for f in tgt.generated_target_cls.core_fields
+        issubclass(f, _PREBUILT_SOURCES) for f in tgt.generated_target_cls.core_fields
     ):
         return f"a `{tgt.alias}` target whose sources match no files"
     return f"a `{tgt.alias}` target"
@@ -92,11 +96,14 @@ def dedupe(index: Address, files: list[DistFile]) -> DistFiles:
         if len({f.sha256 for f in group}) > 1:
             found = "\n".join(f"    {f.origin}: sha256={f.sha256}" for f in group)
             conflicts.append(f"  * {filename}:\n{found}")
+        elif len({f.record_args for f in group}) > 1:
+            found = "\n".join(f"    {f.origin}: {' '.join(f.record_args) or '(no facts)'}" for f in group)
+            conflicts.append(f"  * {filename} (same content, different index facts):\n{found}")
         kept.append(group[0])
     if conflicts:
         raise ConflictingFilesError(
             f"pypi_index {index.spec}: two or more inputs have the same filename but "
-            "different content; an index can serve only one file per name:\n" + "\n".join(conflicts)
+            "different content or index facts; an index can serve only one file per name:\n" + "\n".join(conflicts)
         )
     return DistFiles(kept)
 
@@ -116,11 +123,11 @@ async def collect_dist_files(request: DistFilesRequest) -> DistFiles:
     hydrated = await MultiGet(
         Get(
             HydratedSources,
-            HydrateSourcesRequest(t[SourcesField], for_sources_types=(FileSourceField, ResourceSourceField)),
+            HydrateSourcesRequest(t[SourcesField], for_sources_types=_PREBUILT_SOURCES),
         )
         for t in prebuilt
     )
-    origins = [t.address.spec for t in distributions] + [t.address.spec for t in prebuilt]
+    origins = [(t.address.spec, ()) for t in distributions] + [(t.address.spec, record_args(t)) for t in prebuilt]
     digests = [b.digest for b in built] + [h.snapshot.digest for h in hydrated]
     entries_per_target = await MultiGet(Get(DigestEntries, Digest, d) for d in digests)
     found = [
@@ -134,8 +141,8 @@ async def collect_dist_files(request: DistFilesRequest) -> DistFiles:
         Get(Digest, CreateDigest([FileEntry(posixpath.basename(e.path), e.file_digest)])) for _, e in found
     )
     files = [
-        DistFile(posixpath.basename(e.path), e.file_digest.fingerprint, digest, origin)
-        for (origin, e), digest in zip(found, single_file_digests)
+        DistFile(posixpath.basename(e.path), e.file_digest.fingerprint, digest, origin, facts)
+        for ((origin, facts), e), digest in zip(found, single_file_digests)
     ]
     return dedupe(request.address, files)
 

@@ -58,6 +58,7 @@ class RecordRequest:
 
     filename: str
     digest: Digest
+    record_args: tuple[str, ...] = ()  # --yanked-reason etc. of a `pypi_dist`
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ async def record_dist_file(request: RecordRequest) -> DistRecord:
         FallibleProcessResult,
         VenvPexProcess(
             tool.pex,
-            argv=("record", request.filename, "--output", output),
+            argv=("record", request.filename, "--output", output, *request.record_args),
             input_digest=request.digest,
             output_files=(output,),
             description=f"Inspect {request.filename}",
@@ -140,7 +141,7 @@ async def package_pypi_index(field_set: PypiIndexFieldSet) -> BuiltPackage:
     extra_args = tuple(field_set.extra_args.value or ())
     check_extra_args(spec, extra_args)
     dist_files = await Get(DistFiles, DistFilesRequest(field_set.address, field_set.dependencies))
-    records = await MultiGet(Get(DistRecord, RecordRequest(f.filename, f.digest)) for f in dist_files)
+    records = await MultiGet(Get(DistRecord, RecordRequest(f.filename, f.digest, f.record_args)) for f in dist_files)
     tool = await Get(DumbPypiTool, DumbPypiToolRequest())
     refused = [(f, r) for f, r in zip(dist_files, records) if r.exit_code != 0]
     if refused:

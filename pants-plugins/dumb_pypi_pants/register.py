@@ -9,11 +9,11 @@ from pants.engine.target import Target
 from pants.engine.unions import UnionRule
 
 from dumb_pypi_pants import collect, package, tool
-from dumb_pypi_pants.target_types import PypiIndexTarget
+from dumb_pypi_pants.target_types import PypiDistTarget, PypiIndexTarget
 
 
 def target_types() -> Iterable[type[Target]]:
-    return [PypiIndexTarget]
+    return [PypiIndexTarget, PypiDistTarget]
 
 
 def rules() -> Iterable[Rule | UnionRule]:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pants.core.goals.package import OutputPathField
+from pants.engine.addresses import Address
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     Dependencies,
+    IntField,
+    InvalidFieldException,
+    SingleSourceField,
     StringField,
     StringSequenceField,
     Target,
@@ -17,9 +21,9 @@ class PypiIndexDependenciesField(Dependencies):
     help = softwrap(
         """
         The distributions to publish: `python_distribution` targets (their wheels
-        and sdists are built) and `file`/`resource`/`files`/`resources` targets
-        whose sources are prebuilt wheel or sdist files. Any other target is an
-        error.
+        and sdists are built), `pypi_dist` targets, and `file`/`resource`/
+        `files`/`resources` targets whose sources are prebuilt wheel or sdist
+        files. Any other target is an error.
         """
     )
 
@@ -82,3 +86,72 @@ class PypiIndexTarget(Target):
         it and its manifest.
         """
     )
+
+
+# --- pypi_dist: one prebuilt file with facts for the index (as the Bazel rule's) ---
+
+
+class PypiDistSourceField(SingleSourceField):
+    help = "The prebuilt wheel or sdist."
+
+
+class PypiDistYankedReasonField(StringField):
+    alias = "yanked_reason"
+    default = None
+    help = "Mark the file yanked (PEP 592) with this reason."
+
+
+class PypiDistUploadTimeField(IntField):
+    alias = "upload_time"
+    default = None
+    help = softwrap(
+        """
+        Upload time to publish, in seconds since the epoch (PEP 700
+        `upload-time`). Never the build clock, so the index stays reproducible.
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: int | None, address: Address) -> int | None:
+        value = super().compute_value(raw_value, address)
+        if value is not None and value < 0:
+            raise InvalidFieldException(
+                f"The {cls.alias!r} field in target {address} must be seconds since the epoch, "
+                f"0 or more, but was {value}."
+            )
+        return value
+
+
+class PypiDistUploadedByField(StringField):
+    alias = "uploaded_by"
+    default = None
+    help = "Who uploaded the file, shown in the web UI."
+
+
+class PypiDistTarget(Target):
+    alias = "pypi_dist"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        PypiDistSourceField,
+        PypiDistYankedReasonField,
+        PypiDistUploadTimeField,
+        PypiDistUploadedByField,
+    )
+    help = "A prebuilt wheel or sdist, with facts about it for a `pypi_index` (yanked, upload time, uploader)."
+
+
+def record_args(tgt: Target) -> tuple[str, ...]:
+    """The `dumb-pypi record` flags a target's index facts call for."""
+    if not isinstance(tgt, PypiDistTarget):
+        return ()
+    yanked_reason = tgt[PypiDistYankedReasonField].value
+    upload_time = tgt[PypiDistUploadTimeField].value
+    uploaded_by = tgt[PypiDistUploadedByField].value
+    args: list[str] = []
+    if yanked_reason is not None:
+        args += ["--yanked-reason", yanked_reason]
+    if upload_time is not None:
+        args += ["--upload-time", str(upload_time)]
+    if uploaded_by is not None:
+        args += ["--uploaded-by", uploaded_by]
+    return tuple(args)

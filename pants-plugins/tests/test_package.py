@@ -157,3 +157,20 @@ def test_packages_url_links_files_instead_of_pooling_them(rule_runner: RuleRunne
     assert tree and not [p for p in tree if p.startswith("packages/")]
     page = tree["simple/hello-prebuilt/index.html"].decode()
     assert "https://bucket.example/pkgs/hello_prebuilt-0.1.0-py3-none-any.whl" in page
+
+
+def test_pypi_dist_facts_reach_the_index(rule_runner: RuleRunner) -> None:
+    module = make_prebuilt()
+    rule_runner.write_files(
+        {
+            "facts/hello_prebuilt-0.1.0-py3-none-any.whl": module.wheel_bytes(),
+            "facts/BUILD": 'pypi_dist(name="old", source="hello_prebuilt-0.1.0-py3-none-any.whl", '
+            'yanked_reason="use 0.2", upload_time=1700000000, uploaded_by="release-bot")\n'
+            'pypi_index(name="index", dependencies=[":old"])',
+        }
+    )
+    _, out = package(rule_runner, Address("facts", target_name="index"))
+    (entry,) = json.loads(out["facts/index/simple/hello-prebuilt/index.json"])["files"]
+    assert entry["yanked"] == "use 0.2"
+    assert entry["upload-time"].startswith("2023-11-14T22:13:20")
+    assert "release-bot" in out["facts/index/project/hello-prebuilt/index.html"].decode()

@@ -119,3 +119,27 @@ def test_empty_python_sources_is_not_called_an_empty_files_target(rule_runner: R
     )
     with raises_with("src/empty:lib: a `python_sources` target\n"):
         collect(rule_runner)
+
+
+def test_pypi_dist_upload_time_must_not_be_negative(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({f"d/{WHEEL}": b"x", "d/BUILD": f'pypi_dist(name="w", source="{WHEEL}", upload_time=-1)'})
+    with raises_with("upload_time", "d:w", "seconds since the epoch", "but was -1"):
+        rule_runner.get_target(Address("d", target_name="w"))
+
+
+def test_same_file_with_different_facts_is_refused(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            f"a/{WHEEL}": b"same bytes",
+            "a/BUILD": f'pypi_dist(name="w", source="{WHEEL}", yanked_reason="broken")',
+            f"b/{WHEEL}": b"same bytes",
+            "b/BUILD": f'file(name="w", source="{WHEEL}")',
+            "BUILD": 'pypi_index(name="index", dependencies=["a:w", "b:w"])',
+        }
+    )
+    with raises_with(
+        f"* {WHEEL} (same content, different index facts):",
+        "a:w: --yanked-reason broken",
+        "b:w: (no facts)",
+    ):
+        collect(rule_runner)

@@ -6,6 +6,7 @@ $DUMB_PYPI_MATRIX_TABLE when set).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -43,12 +44,31 @@ def matrix_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
     return index
 
 
+def selected_pairs(session: pytest.Session) -> list[tuple[str, str]]:
+    """The (client, format) pairs whose cells this run will check."""
+    pairs = []
+    for item in session.items:
+        spec = getattr(item, "callspec", None)
+        if spec is not None and {"fmt", "client"} <= set(spec.params):
+            pair = (spec.params["client"], spec.params["fmt"])
+            if pair not in pairs:
+                pairs.append(pair)
+    return pairs
+
+
 @pytest.fixture(scope="session")
-def servers(matrix_index: Index, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Nginx]]:
-    """'json': negotiating (JSON to clients that ask for it); 'html': never JSON."""
-    with run_nginx(matrix_index.tree, tmp_path_factory.mktemp("nginx-json")) as negotiating:
-        with run_nginx(matrix_index.tree, tmp_path_factory.mktemp("nginx-html"), "--simple-api", "html") as html:
-            yield {"json": negotiating, "html": html}
+def servers(
+    matrix_index: Index, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[dict[tuple[str, str], Nginx]]:
+    """One nginx per (client, format), so each client's requests have a log of
+    their own: 'json' negotiates (JSON to clients that ask), 'html' never sends JSON."""
+    with contextlib.ExitStack() as stack:
+        started = {}
+        for client, fmt in selected_pairs(request.session):
+            extra = ("--simple-api", "html") if fmt == "html" else ()
+            prefix = tmp_path_factory.mktemp(f"nginx-{client}-{fmt}")
+            started[(client, fmt)] = stack.enter_context(run_nginx(matrix_index.tree, prefix, *extra))
+        yield started
 
 
 @pytest.hookimpl(hookwrapper=True)

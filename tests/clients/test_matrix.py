@@ -9,7 +9,10 @@ which files were fetched).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -49,6 +52,10 @@ KNOWN_LIMITS = {
 FIXTURE_PAGES = re.compile(r"/simple/(app|dep-name-pkg|yanky|pyreq|tampered)/")
 FIXTURE_FILES = re.compile(r"/(app|dep_name_pkg|yanky|pyreq|tampered)-[^/]*$")
 
+SLOWEST_FIRST = ("pex-pip", "pex", "poetry", "pdm", "pip", "uv")
+# Clients that install from requirement lines with --hash values.
+HASH_PINNING = ("pip", "uv", "pex", "pex-pip")
+
 _LOG = re.compile(r'^(\S+) (\S+) (\d{3}) "([^"]*)"')
 
 
@@ -67,24 +74,46 @@ class Outcome:
 
 
 class Scenarios:
-    """Runs each (client, format, scenario) once and remembers what happened."""
+    """Runs each client's commands once, clients side by side, and remembers what happened.
 
-    def __init__(self, servers: dict[str, Nginx], index: Index, workdir: Path) -> None:
+    Every (client, format) has its own nginx, so the commands of one pair run
+    in order (its access log is sliced per command) while pairs run in
+    parallel threads: the clients mostly wait on subprocesses.
+    """
+
+    def __init__(self, servers: dict[tuple[str, str], Nginx], index: Index, workdir: Path, jobs: int) -> None:
         self.servers = servers
         self.index = index
         self.workdir = workdir
         self.done: dict[tuple[str, str, str], Outcome] = {}
+        self.pool = ThreadPoolExecutor(max_workers=jobs)
+        # Slowest clients first, so the last one to finish is a quick one.
+        order = sorted(servers, key=lambda pair: SLOWEST_FIRST.index(pair[0]))
+        self.pending: dict[tuple[str, str], Future[None]] = {
+            pair: self.pool.submit(self._run_pair, *pair) for pair in order
+        }
 
     def get(self, client: str, fmt: str, name: str) -> Outcome:
-        key = (client, fmt, name)
-        if key not in self.done:
-            server = self.servers[fmt]
-            url = f"{server.url}/simple/"
-            before = len(server.log_lines())
-            run = self._run(client, url, name, self.workdir / client / fmt / name)
-            hits = [self._hit(line) for line in server.log_lines()[before:]]
-            self.done[key] = Outcome(run, hits)
-        return self.done[key]
+        self.pending[(client, fmt)].result()  # re-raises what went wrong in that pair
+        return self.done[(client, fmt, name)]
+
+    def _run_pair(self, client: str, fmt: str) -> None:
+        names = ["main", "pinned", "tampered", "resolve"]
+        if client in HASH_PINNING:
+            names.append("require-hashes")
+        for name in names:
+            self._run_one(client, fmt, name)
+        if LOCK[client] is RESOLVE[client]:  # poetry and pdm: resolving is locking
+            self.done[(client, fmt, "lock")] = self.done[(client, fmt, "resolve")]
+        else:
+            self._run_one(client, fmt, "lock")
+
+    def _run_one(self, client: str, fmt: str, name: str) -> None:
+        server = self.servers[(client, fmt)]
+        before = len(server.log_lines())
+        run = self._run(client, f"{server.url}/simple/", name, self.workdir / client / fmt / name)
+        hits = [self._hit(line) for line in server.log_lines()[before:]]
+        self.done[(client, fmt, name)] = Outcome(run, hits)
 
     def _run(self, client: str, url: str, name: str, work: Path) -> Run:
         if name == "main":
@@ -124,8 +153,13 @@ class Scenarios:
 
 
 @pytest.fixture(scope="session")
-def scenarios(servers: dict[str, Nginx], matrix_index: Index, tmp_path_factory: pytest.TempPathFactory) -> Scenarios:
-    return Scenarios(servers, matrix_index, tmp_path_factory.mktemp("clients"))
+def scenarios(
+    servers: dict[tuple[str, str], Nginx], matrix_index: Index, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Scenarios]:
+    jobs = int(os.environ.get("DUMB_PYPI_MATRIX_JOBS", "3"))
+    scenarios = Scenarios(servers, matrix_index, tmp_path_factory.mktemp("clients"), jobs)
+    yield scenarios
+    scenarios.pool.shutdown(wait=True)
 
 
 def _ok(outcome: Outcome) -> Run:
@@ -178,7 +212,7 @@ def _check_hashes(s: Scenarios, client: str, fmt: str) -> None:
     assert re.search(r"hash", tampered.run.output, re.IGNORECASE), tampered.run.output[-2000:]
     # It failed on the bytes, not for want of a file.
     assert any(h.path.endswith("/tampered-1.0-py3-none-any.whl") and h.status == 200 for h in tampered.hits)
-    if client in ("pip", "uv", "pex", "pex-pip"):
+    if client in HASH_PINNING:
         installed = _ok(s.get(client, fmt, "require-hashes")).installed
         assert installed.get("app") == "1.0", installed
 

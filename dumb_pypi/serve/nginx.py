@@ -111,8 +111,9 @@ def _lowercase_rewrites(indent: str) -> str:
 
 
 def _server(opts: NginxOptions) -> str:
-    page_cache = f'add_header Cache-Control "{policy.PAGE_CACHE}" always;'
-    immutable = f'add_header Cache-Control "{policy.IMMUTABLE_CACHE}" always;'
+    # Not "always": an error (a 404 for a file a later deploy adds) must not be cached.
+    page_cache = f'add_header Cache-Control "{policy.PAGE_CACHE}";'
+    immutable = f'add_header Cache-Control "{policy.IMMUTABLE_CACHE}";'
     internal = []
     for fmt, (_, ctype) in sorted(FORMATS.items()):
         internal.append(

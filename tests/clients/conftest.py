@@ -93,6 +93,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def matrix_table(cases: list[str], clients: list[str]) -> str:
     lines = ["| client | " + " | ".join(cases) + " |", "|---|" + "---|" * len(cases)]
     for client in clients:
+        if not any(key[1] == client for key in RESULTS):
+            continue  # not selected in this run
         cells = []
         for case in cases:
             json_result = RESULTS.get(("json", client, case), "-")

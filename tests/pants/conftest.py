@@ -61,6 +61,12 @@ def clean_env() -> dict[str, str]:
     return env
 
 
+@pytest.fixture(scope="session")
+def pants_installed() -> dict[str, str]:
+    """What .ci/install-pants.sh installed (Pants, its Python, the machine config)."""
+    return _installed()
+
+
 @pytest.fixture
 def pip_env() -> dict[str, str]:
     return clean_env()

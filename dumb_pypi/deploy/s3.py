@@ -11,6 +11,7 @@ the prefix is ever touched.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -51,7 +52,11 @@ def make_client(endpoint_url: str | None) -> Any:
         import boto3  # optional extra: only S3 deploys need it
         import botocore.config
     except ImportError:
-        raise DeployError("S3 deploys need boto3: pip install 'dumb-pypi[s3]' (or pip install boto3)") from None
+        hint = ""
+        if sys.flags.no_site or sys.flags.isolated:
+            # e.g. a launcher that runs Python with -S or -I: installing boto3 will not help.
+            hint = f"; this Python ({sys.executable}) runs without site-packages, so run it without -S/-I"
+        raise DeployError(f"S3 deploys need boto3: pip install 'dumb-pypi[s3]' (or pip install boto3){hint}") from None
     config = botocore.config.Config(retries={"max_attempts": 5, "mode": "standard"})
     try:
         return boto3.client("s3", endpoint_url=endpoint_url, config=config)

@@ -14,15 +14,19 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from dumb_pypi import __version__, inputs
-from dumb_pypi.build import Options, build_index
+from dumb_pypi import __version__
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.inspect import inspect_file
-from dumb_pypi.pages import Site
-from dumb_pypi.projects import PROJECT_STATUSES, ProjectStatus, group_projects
 from dumb_pypi.records import Record, dumps, record_from_filename, record_to_json
-from dumb_pypi.tarball import DEFAULT_MTIME
+
+if TYPE_CHECKING:
+    from dumb_pypi.projects import ProjectStatus
+
+# The index step's modules (pages, Jinja, the writer) are imported inside
+# _build(): `dumb-pypi record` runs once per file in Bazel and Pants, and
+# importing them would be most of its time.
 
 __all__ = ["main"]
 
@@ -82,6 +86,7 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="PEP 792 status of a project: active, archived, quarantined or deprecated")
     parser.add_argument("--tarball", metavar="PATH", help="also write the tree as a deterministic tar.gz")
     parser.add_argument("--manifest", metavar="PATH", help="also write a copy of manifest.json here")
+    parser.add_argument("--root-digest", metavar="PATH", help="also write the tree's root digest here (one line)")
     parser.add_argument("--strict", action="store_true", help="fail (exit 1) when any input is refused")
     return parser
 
@@ -109,6 +114,7 @@ def _source_date_epoch() -> int | None:
 
 def _statuses(values: list[str]) -> dict[str, ProjectStatus]:
     from dumb_pypi.filenames import canonical_name
+    from dumb_pypi.projects import PROJECT_STATUSES, ProjectStatus
 
     statuses = {}
     for value in values:
@@ -123,6 +129,8 @@ def _statuses(values: list[str]) -> dict[str, ProjectStatus]:
 
 def _read_inputs(args: argparse.Namespace, refuse: Callable[[str, str], None],
                  lines: list[str] | None) -> list[Record]:
+    from dumb_pypi import inputs
+
     records: list[Record] = []
     if args.package_list:
         records.extend(inputs.package_list(args.package_list, refuse, lines))
@@ -151,6 +159,12 @@ def _changed_projects(lines: list[str], previous_lines: list[str], json_lines: b
 
 
 def _build(argv: Sequence[str]) -> int:
+    from dumb_pypi import inputs
+    from dumb_pypi.build import Options, build_index
+    from dumb_pypi.pages import Site
+    from dumb_pypi.projects import group_projects
+    from dumb_pypi.tarball import DEFAULT_MTIME
+
     parser = _build_parser()
     args = parser.parse_args(argv)
     if not (args.package_list or args.package_list_json or args.package_dir or args.paths or args.record_list):
@@ -185,10 +199,21 @@ def _build(argv: Sequence[str]) -> int:
         print(f"{PROG}: {refusals.count} input(s) refused; --strict: nothing written", file=sys.stderr)
         return 1
     result = build_index(projects, options, changed)
+    if args.root_digest:
+        from dumb_pypi.output import read_root_digest
+
+        _write_text(args.root_digest, (result.root_digest or read_root_digest(args.output_dir)) + "\n")
     if refusals.count:
         print(f"{PROG}: indexed {result.files} files in {result.projects} projects; refused {refusals.count}",
               file=sys.stderr)
     return 0
+
+
+def _write_text(path: str, text: str) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
 
 
 def _record(argv: Sequence[str]) -> int:
@@ -197,8 +222,7 @@ def _record(argv: Sequence[str]) -> int:
                           upload_timestamp=args.upload_time, uploaded_by=args.uploaded_by)
     text = dumps(record_to_json(record)) + "\n"
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text)
+        _write_text(args.output, text)
     else:
         sys.stdout.write(text)
     return 0

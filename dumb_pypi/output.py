@@ -88,9 +88,22 @@ def write_manifest(files: Manifest, destination: str) -> str:
     return root
 
 
+_ROOT_DIGEST_RE = re.compile(r'"root_digest":"(sha256:[0-9a-f]{64})"')
 # One manifest line as we write it; read_manifest() falls back to a full JSON
 # parse for anything else.
 _LINE_RE = re.compile(r'^("(?:[^"\\]|\\.)*"):\{"sha256":"([0-9a-f]{64})","size":(\d+)\},?$')
+
+
+def read_root_digest(directory: str) -> str:
+    """The root digest recorded in a tree's manifest.json."""
+    try:
+        with open(os.path.join(directory, MANIFEST_NAME), encoding="utf-8") as f:
+            match = _ROOT_DIGEST_RE.search(f.readline())  # we write it on the first line
+    except (OSError, ValueError):
+        match = None
+    if match is None:
+        raise DumbPypiError(f"{directory}/{MANIFEST_NAME}: no root digest")
+    return match.group(1)
 
 
 def read_manifest(directory: str) -> Manifest | None:

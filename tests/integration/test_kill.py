@@ -1,0 +1,135 @@
+"""The kill test: SIGKILL a build at any moment; the output directory is never
+half-written. Every file in it is whole (the old or the new version of that
+path) and every link from simple/index.html resolves, down to the pool files
+and their hashes. A rerun then finishes the job exactly."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import unquote, urljoin
+
+import pytest
+
+from conftest import cli_env, run_cli
+from distributions import make_wheel
+
+pytestmark = pytest.mark.slow
+
+KILLS = 10  # kill moments spread evenly over one measured build
+
+
+def _tree(root: Path) -> dict[str, str]:
+    """path -> sha256 of every file, our hidden temporary folder aside."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in root.rglob("*") if p.is_file() and ".dumb-pypi-tmp" not in p.parts}
+
+
+def _hrefs(page: Path) -> list[str]:
+    return re.findall(r'<a href="([^"]*)"', page.read_text(encoding="utf-8"))
+
+
+def check_consistent(root: Path, old: dict[str, str], new: dict[str, str]) -> None:
+    for path, digest in _tree(root).items():
+        assert digest in (old.get(path), new.get(path)), f"{path} is neither the old nor the new file"
+    root_page = root / "simple" / "index.html"
+    for href in _hrefs(root_page):
+        project_page = root / "simple" / unquote(href) / "index.html"
+        assert project_page.is_file(), f"simple/index.html links to missing {href}"
+        base = f"simple/{unquote(href)}/"
+        for link in _hrefs(project_page):
+            url, _, fragment = link.partition("#")
+            target = root / unquote(urljoin(base, url))
+            assert target.is_file(), f"{project_page} links to missing {url}"
+            algorithm, _, digest = fragment.partition("=")
+            assert hashlib.new(algorithm, target.read_bytes()).hexdigest() == digest, f"{target} has other bytes"
+            assert Path(f"{target}.metadata").is_file(), f"no PEP 658 sidecar for {target}"
+
+
+def _dists(directory: Path, projects: range, bumped: range) -> None:
+    directory.mkdir()
+    for i in projects:
+        make_wheel(str(directory), f"proj{i:04d}", "2.0" if i in bumped else "1.0", summary=f"project {i}")
+
+
+@pytest.fixture(scope="module")
+def trees(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path, Path]:
+    """(old inputs, new inputs, old tree, new tree). The new inputs drop 40
+    projects, add 40 and change the version of 40."""
+    work = tmp_path_factory.mktemp("kill")
+    _dists(work / "old-dists", range(0, 200), range(0))
+    _dists(work / "new-dists", range(40, 240), range(100, 140))
+    for name in ("old", "new"):
+        run_cli("--package-dir", work / f"{name}-dists", "--pool", "--output-dir", work / f"{name}-tree", "--strict")
+    return work / "old-dists", work / "new-dists", work / "old-tree", work / "new-tree"
+
+
+def _start(dists: Path, out: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "dumb_pypi", "--package-dir", str(dists), "--pool",
+                             "--output-dir", str(out)], env=cli_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+def _kill_after(proc: subprocess.Popen[bytes], delay: float) -> bool:
+    """SIGKILL `proc` after `delay` seconds; False when it had already finished."""
+    time.sleep(delay)
+    finished = proc.poll() is not None
+    if not finished:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    if proc.stderr is not None:
+        proc.stderr.close()
+    return not finished
+
+
+def _timed_build(dists: Path, out: Path) -> float:
+    start = time.monotonic()
+    proc = _start(dists, out)
+    _, err = proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    return time.monotonic() - start
+
+
+def test_update_killed_at_any_moment(trees: tuple[Path, Path, Path, Path], tmp_path: Path) -> None:
+    _, new_dists, old_tree, new_tree = trees
+    old, new = _tree(old_tree), _tree(new_tree)
+    assert old != new
+    # An uninterrupted in-place update gives exactly the fresh build.
+    full = tmp_path / "full"
+    shutil.copytree(old_tree, full)
+    duration = _timed_build(new_dists, full)
+    assert _tree(full) == new
+    killed = 0
+    for k in range(KILLS):
+        out = tmp_path / f"out{k}"
+        shutil.copytree(old_tree, out)
+        killed += _kill_after(_start(new_dists, out), duration * (k + 0.5) / KILLS)
+        check_consistent(out, old, new)
+        run_cli("--package-dir", new_dists, "--pool", "--output-dir", out)  # the rerun completes the update
+        assert _tree(out) == new
+        assert not (out / ".dumb-pypi-tmp").exists()
+        shutil.rmtree(out)
+    assert killed >= KILLS // 2, "the build finished before most kills: the test proved little"
+
+
+def test_new_directory_killed_at_any_moment(trees: tuple[Path, Path, Path, Path], tmp_path: Path) -> None:
+    _, new_dists, _, new_tree = trees
+    new = _tree(new_tree)
+    duration = _timed_build(new_dists, tmp_path / "full")
+    killed = 0
+    for k in range(KILLS // 2):
+        out = tmp_path / f"out{k}"
+        killed += _kill_after(_start(new_dists, out), duration * (k + 0.5) / (KILLS // 2))
+        # A new output directory appears complete or not at all.
+        assert not out.exists() or _tree(out) == new
+        run_cli("--package-dir", new_dists, "--pool", "--output-dir", out)
+        assert _tree(out) == new
+        assert not any(p.name.endswith("dumb-pypi-staging") for p in tmp_path.iterdir())
+    assert killed >= KILLS // 4

@@ -1,7 +1,7 @@
 """`<index>.deploy`: `bazel run` a dumb-pypi command on a built index's tarball."""
 
 load("//rules:providers.bzl", "PypiIndexInfo")
-load(":generator.bzl", "DumbPypiGeneratorInfo", "GENERATOR_ATTRS", "PYTHON_FLAGS", "PY_TOOLCHAIN", "python_interpreter")
+load(":generator.bzl", "DumbPypiGeneratorInfo", "GENERATOR_ATTRS", "PY_TOOLCHAIN", "RUN_PYTHON_FLAGS", "python_interpreter")
 
 def _quote(text):
     return "'" + text.replace("'", "'\\''") + "'"
@@ -27,7 +27,7 @@ def _pypi_index_deploy_impl(ctx):
         "runfiles=$(cd \"$runfiles\" && pwd)",
         "# Paths on the command line are relative to where `bazel run` was called.",
         'cd "${BUILD_WORKING_DIRECTORY:-.}"',
-        "exec %s %s %s \"$@\"" % (interpreter, " ".join(PYTHON_FLAGS), " ".join(launcher_args)),
+        "exec %s %s %s \"$@\"" % (interpreter, " ".join(RUN_PYTHON_FLAGS), " ".join(launcher_args)),
         "",
     ]), is_executable = True)
     runfiles = ctx.runfiles(transitive_files = depset([index.tarball], transitive = [generator.inputs, python_files]))

@@ -12,6 +12,11 @@ PY_TOOLCHAIN = "@bazel_tools//tools/python:toolchain_type"
 # to (possibly source-tree) inputs; -X utf8: same text encoding everywhere.
 PYTHON_FLAGS = ["-I", "-S", "-B", "-X", "utf8"]
 
+# `bazel run` targets are not cached actions: they keep the interpreter's
+# site-packages and PYTHONPATH, so an S3 deploy finds boto3 there (the pinned
+# wheels still come first on sys.path).
+RUN_PYTHON_FLAGS = ["-B", "-X", "utf8"]
+
 DumbPypiGeneratorInfo = provider(
     doc = "The dumb_pypi package and its dependencies, ready to put on sys.path.",
     fields = {
@@ -83,7 +88,7 @@ GENERATOR_ATTRS = {
     ),
 }
 
-def run_generator(ctx, mnemonic, progress_message, cli_args, inputs, outputs, extra_launcher_args = []):
+def run_generator(ctx, mnemonic, progress_message, cli_args, inputs, outputs):
     """Runs `dumb-pypi CLI_ARGS` in one action.
 
     Args:
@@ -94,7 +99,6 @@ def run_generator(ctx, mnemonic, progress_message, cli_args, inputs, outputs, ex
       cli_args: an Args object with the dumb-pypi arguments.
       inputs: list of File the CLI reads.
       outputs: list of File it writes.
-      extra_launcher_args: flags for run_generator.py itself.
     """
     python, python_files = python_interpreter(ctx)
     generator = ctx.attr._generator[DumbPypiGeneratorInfo]
@@ -103,7 +107,6 @@ def run_generator(ctx, mnemonic, progress_message, cli_args, inputs, outputs, ex
     launcher_args.add(generator.launcher)
     for entry in generator.path:
         launcher_args.add("--path", entry)
-    launcher_args.add_all(extra_launcher_args)
     launcher_args.add("--")
     ctx.actions.run(
         executable = python,

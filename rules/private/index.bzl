@@ -9,7 +9,9 @@ PYPI_INDEX_DOC = """A static PyPI index: `<name>/` (the web root; the index is a
 `<name>.tar.gz` (the same tree, deterministic), `<name>.manifest.json` and
 `<name>.root_digest` (output groups `tree`, `tarball`, `manifest`,
 `root_digest`). `bazel run //:<name>.deploy -- DEST [options]` runs
-`dumb-pypi deploy <name>.tar.gz DEST` (a directory or `s3://BUCKET/PREFIX`)."""
+`dumb-pypi deploy <name>.tar.gz DEST` (a directory or `s3://BUCKET/PREFIX`;
+S3 needs boto3 importable by the toolchain's Python, from its site-packages or
+`PYTHONPATH`)."""
 
 INDEX_ATTR_DOCS = {
     "dists": "Required. Wheels and sdists to publish: `py_wheel_dist` / `pypi_dist` targets, `http_file`s (`@x//file`), checked-in files, other rules' outputs. Every file must be named like a wheel or sdist. Two files with the same name must have the same content.",
@@ -72,6 +74,7 @@ def _pypi_index_impl(ctx):
     args.add("--output-dir", tree.path)
     args.add("--tarball", tarball)
     args.add("--manifest", manifest)
+    args.add("--root-digest", root_digest)
     args.add("--strict")
     args.add("--no-generate-timestamp")
     if ctx.attr.title:
@@ -91,7 +94,6 @@ def _pypi_index_impl(ctx):
         cli_args = args,
         inputs = inputs,
         outputs = [tree, tarball, manifest, root_digest],
-        extra_launcher_args = ["--root-digest", root_digest.path],
     )
     return [
         DefaultInfo(files = depset([tree, tarball])),

@@ -1,22 +1,19 @@
 """Runs the dumb-pypi CLI inside a Bazel action.
 
-    python -I -S -B run_generator.py [--path ENTRY]... [--root-digest OUT]
-                                     [--module NAME] -- CLI ARGS...
+    python -I -S -B run_generator.py [--path ENTRY]... [--module NAME] -- CLI ARGS...
 
 The interpreter runs isolated (-I: no PYTHON* variables, no user site; -S: no
 site-packages), so the only importable code is the standard library plus the
 `--path` entries the rule declared as inputs: the dumb_pypi sources and the
 pinned dependency wheels (zip files import fine).
 
-`--root-digest OUT` writes the manifest's root digest to its own file in the
-same action, so an index build stays one action. `--module NAME` runs
+`--module NAME` runs
 `NAME.main(ARGS)` instead of the CLI's (`dumb_pypi.deploy` for `<index>.deploy`).
 """
 
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 
 
@@ -27,7 +24,7 @@ def split_argv(argv: list[str]) -> tuple[list[str], dict[str, str], list[str]]:
     i = 0
     while i < len(argv) and argv[i] != "--":
         flag = argv[i]
-        if flag not in ("--path", "--root-digest", "--module") or i + 1 >= len(argv):
+        if flag not in ("--path", "--module") or i + 1 >= len(argv):
             raise SystemExit(f"run_generator.py: unexpected argument {flag!r}")
         if flag == "--path":
             paths.append(argv[i + 1])
@@ -37,31 +34,12 @@ def split_argv(argv: list[str]) -> tuple[list[str], dict[str, str], list[str]]:
     return paths, options, argv[i + 1 :]
 
 
-def manifest_path(cli_args: list[str]) -> str | None:
-    for i, arg in enumerate(cli_args):
-        if arg == "--manifest" and i + 1 < len(cli_args):
-            return cli_args[i + 1]
-        if arg.startswith("--manifest="):
-            return arg.split("=", 1)[1]
-    return None
-
-
 def main(argv: list[str]) -> int:
     paths, options, cli_args = split_argv(argv)
     sys.path[0:0] = paths
     module = importlib.import_module(options.get("--module", "dumb_pypi.cli"))
-    status = module.main(cli_args)
-    digest_out = options.get("--root-digest")
-    if status or digest_out is None:
-        return status
-    manifest = manifest_path(cli_args)
-    if manifest is None:
-        raise SystemExit("run_generator.py: --root-digest needs the CLI's --manifest")
-    with open(manifest, encoding="utf-8") as f:
-        root_digest = json.load(f)["root_digest"]
-    with open(digest_out, "w", encoding="utf-8") as f:
-        f.write(root_digest + "\n")
-    return 0
+    status: int = module.main(cli_args)
+    return status
 
 
 if __name__ == "__main__":

@@ -1,0 +1,87 @@
+"""The single-file dumb-pypi.pex: built reproducibly by scripts/build_pex.sh, and
+it behaves as `python -m dumb_pypi` does, away from this checkout."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_cli
+from distributions import make_sdist, make_wheel
+
+pytestmark = pytest.mark.slow
+
+
+def _pex_bin() -> str:
+    found = shutil.which("pex", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    if found is None:
+        pytest.skip("pex is not installed (pip install pex==2.105.2)")
+    return found
+
+
+def _build(output: Path) -> str:
+    env = {**os.environ, "PEX": _pex_bin()}
+    result = subprocess.run(["bash", str(REPO / "scripts" / "build_pex.sh"), str(output)], env=env,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    return hashlib.sha256(output.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def pex(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("pex")
+    first = _build(work / "first" / "dumb-pypi.pex")
+    assert _build(work / "dumb-pypi.pex") == first, "two builds of the pex differ"
+    return work / "dumb-pypi.pex"
+
+
+def _run(pex: Path, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # Away from the checkout: nothing of this repository on the path.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PEX"))}
+    return subprocess.run([str(pex), *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_pex_version(pex: Path, tmp_path: Path) -> None:
+    result = _run(pex, "--version", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    from dumb_pypi import __version__
+    assert result.stdout.strip() == f"dumb-pypi {__version__}"
+
+
+def test_pex_builds_the_same_index_as_the_module(pex: Path, tmp_path: Path) -> None:
+    dists = tmp_path / "dists"
+    dists.mkdir()
+    make_wheel(str(dists), "greet", "1.0", requires_python=">=3.9")
+    make_sdist(str(dists), "greet", "1.1")
+    result = _run(pex, "--package-dir", dists, "--pool", "--output-dir", tmp_path / "from-pex", "--strict",
+                  cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    run_cli("--package-dir", dists, "--pool", "--output-dir", tmp_path / "from-module", "--strict")
+    manifests = [json.loads((tmp_path / tree / "manifest.json").read_text()) for tree in ("from-pex", "from-module")]
+    assert manifests[0] == manifests[1]
+    assert "simple/greet/index.html" in manifests[0]["files"]
+    # The web UI templates are inside the pex too.
+    assert (tmp_path / "from-pex" / "project" / "greet" / "index.html").stat().st_size > 0
+
+
+def test_pex_record_subcommand(pex: Path, tmp_path: Path) -> None:
+    wheel = make_wheel(str(tmp_path), "greet", "1.0")
+    result = _run(pex, "record", wheel, "--yanked-reason", "old", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == run_cli("record", wheel, "--yanked-reason", "old").stdout
+
+
+def test_pex_strict_refusal_exits_1_without_traceback(pex: Path, tmp_path: Path) -> None:
+    (tmp_path / "list.txt").write_text("greet-1.0.tar.gz\n../evil-1.0.tar.gz\n")
+    result = _run(pex, "--package-list", "list.txt", "--packages-url", "x/", "--output-dir", "out", "--strict",
+                  cwd=tmp_path)
+    assert result.returncode == 1
+    assert "list.txt:2" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from conftest import cli_env, run_cli
+from core_support import cli_env, run_cli
 from dumb_pypi import cli
 
 REF = Path("/tmp/ref/bin/dumb-pypi")

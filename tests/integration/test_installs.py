@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Server, http_server, run_cli
+from core_support import Server, http_server, run_cli
 from distributions import make_wheel
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli
+from core_support import REPO, run_cli
 from distributions import make_sdist, make_wheel
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_env, run_cli
+from core_support import cli_env, run_cli
 from distributions import make_sdist, make_wheel
 
 GOLDEN = Path(__file__).parent / "golden"

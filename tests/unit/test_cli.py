@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
 from distributions import make_wheel
 from dumb_pypi.cli import main
 
@@ -125,7 +124,8 @@ def test_bad_distribution_files_are_refused(tmp_path: Path, capsys: pytest.Captu
 
 def test_record_list_filename_cannot_escape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     wheel = Path(make_wheel(str(tmp_path), "good", "1.0"))
-    record = json.loads(run_cli("record", wheel).stdout)
+    assert main(["record", str(wheel)]) == 0
+    record = json.loads(capsys.readouterr().out)
     entries = []
     for i, filename in enumerate(["../../evil-1.0-py3-none-any.whl", "/abs/evil-1.0-py3-none-any.whl",
                                   "other-1.0-py3-none-any.whl"]):

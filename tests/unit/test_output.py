@@ -1,0 +1,58 @@
+"""The manifest format and the tree writer's all-or-nothing new directory."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from dumb_pypi.output import MANIFEST_NAME, TreeWriter, entry_sha256, read_manifest
+
+
+def test_manifest_round_trip_and_root_digest(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    files = {"index.html": b"<html>", 'simple/we"ird \\ é/index.html': b"x", "packages.json": b""}
+    writer = TreeWriter(str(out))
+    for path, data in files.items():
+        writer.write(path, data)
+    digest = writer.finish()
+    document = json.loads((out / MANIFEST_NAME).read_text())
+    assert document["format"] == 1 and document["root_digest"] == digest
+    assert document["files"] == {p: {"sha256": hashlib.sha256(d).hexdigest(), "size": len(d)} for p, d in files.items()}
+    lines = "".join(f"{hashlib.sha256(files[p]).hexdigest()} {len(files[p])} {p}\n" for p in sorted(files))
+    assert digest == "sha256:" + hashlib.sha256(lines.encode()).hexdigest()
+    manifest = read_manifest(str(out))
+    assert manifest is not None and {p: entry_sha256(e) for p, e in manifest.items()} == {
+        p: hashlib.sha256(d).hexdigest() for p, d in files.items()}
+
+
+def test_new_directory_appears_only_when_finished(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    writer = TreeWriter(str(out))
+    writer.write("simple/index.html", b"x")
+    assert not out.exists()
+    writer.abandon()
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_update_removes_stale_files_only(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = TreeWriter(str(out))
+    first.write("simple/a/index.html", b"a")
+    first.write("simple/b/index.html", b"b")
+    first.finish()
+    (out / "simple" / "b" / "notes.txt").write_text("the user's own file")
+    second = TreeWriter(str(out))
+    second.write("simple/a/index.html", b"a")
+    second.finish()
+    assert not (out / "simple" / "b" / "index.html").exists()
+    assert (out / "simple" / "b" / "notes.txt").read_text() == "the user's own file"
+    assert not (out / ".dumb-pypi-tmp").exists()
+
+
+@pytest.mark.parametrize("content", ["", "{", '{"files": 3}', "[]"])
+def test_unreadable_manifest_means_none(tmp_path: Path, content: str) -> None:
+    (tmp_path / MANIFEST_NAME).write_text(content)
+    assert read_manifest(str(tmp_path)) in (None, {})

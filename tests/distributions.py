@@ -10,7 +10,7 @@ import tarfile
 import zipfile
 from collections.abc import Iterable, Mapping
 
-__all__ = ["make_wheel", "make_sdist", "core_metadata"]
+__all__ = ["core_metadata", "make_sdist", "make_wheel"]
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 

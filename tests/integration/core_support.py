@@ -32,7 +32,7 @@ def cli_env(**extra: str) -> dict[str, str]:
 def run_cli(*args: str | os.PathLike[str], cwd: Path | None = None, stdin: str | None = None,
             env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
     """`python -m dumb_pypi ARGS` in a subprocess, as a user would run it."""
-    result = subprocess.run([sys.executable, "-m", "dumb_pypi", *map(str, args)], cwd=cwd, input=stdin,
+    result = subprocess.run([sys.executable, "-m", "dumb_pypi", *map(str, args)], cwd=cwd, input=stdin, check=False,
                             capture_output=True, text=True, env=env or cli_env(), timeout=600)
     if check and result.returncode != 0:
         raise AssertionError(f"dumb-pypi {args} exited {result.returncode}:\n{result.stderr}")

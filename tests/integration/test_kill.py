@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin
 
 import pytest
-
 from core_support import cli_env, run_cli
 from distributions import make_wheel
 
@@ -64,7 +63,7 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path, P
     """(old inputs, new inputs, old tree, new tree). The new inputs drop 40
     projects, add 40 and change the version of 40."""
     work = tmp_path_factory.mktemp("kill")
-    _dists(work / "old-dists", range(0, 200), range(0))
+    _dists(work / "old-dists", range(200), range(0))
     _dists(work / "new-dists", range(40, 240), range(100, 140))
     for name in ("old", "new"):
         run_cli("--package-dir", work / f"{name}-dists", "--pool", "--output-dir", work / f"{name}-tree", "--strict")

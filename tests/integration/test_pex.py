@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from core_support import REPO, run_cli
 from distributions import make_sdist, make_wheel
 
@@ -29,7 +28,7 @@ def _pex_bin() -> str:
 def _build(output: Path) -> str:
     env = {**os.environ, "PEX": _pex_bin()}
     result = subprocess.run(["bash", str(REPO / "scripts" / "build_pex.sh"), str(output)], env=env,
-                            capture_output=True, text=True, timeout=900)
+                            capture_output=True, text=True, timeout=900, check=False)
     assert result.returncode == 0, result.stderr
     return hashlib.sha256(output.read_bytes()).hexdigest()
 
@@ -45,7 +44,8 @@ def pex(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _run(pex: Path, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     # Away from the checkout: nothing of this repository on the path.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PEX"))}
-    return subprocess.run([str(pex), *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([str(pex), *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+                          check=False)
 
 
 def test_pex_version(pex: Path, tmp_path: Path) -> None:

@@ -18,7 +18,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from core_support import cli_env, run_cli
 from distributions import make_sdist, make_wheel
 

@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from distributions import make_wheel
+
 from dumb_pypi.cli import main
 
 

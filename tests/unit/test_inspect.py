@@ -7,8 +7,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from distributions import make_sdist, make_wheel
+
 from dumb_pypi.errors import InvalidDistribution
 from dumb_pypi.inspect import inspect_file
 
@@ -39,10 +39,12 @@ def test_equal_versions_agree(tmp_path: Path) -> None:
     assert inspect_file(make_wheel(str(tmp_path), "greet", "1.0", metadata_version="1.0.0")).version == "1.0"
 
 
-@pytest.mark.parametrize("kwargs", [{"metadata_name": "other"}, {"metadata_version": "2.0"}])
-def test_metadata_must_agree_with_filename(tmp_path: Path, kwargs: dict[str, str]) -> None:
+@pytest.mark.parametrize(("metadata_name", "metadata_version"), [("other", None), (None, "2.0")])
+def test_metadata_must_agree_with_filename(tmp_path: Path, metadata_name: str | None,
+                                           metadata_version: str | None) -> None:
+    wheel = make_wheel(str(tmp_path), "greet", "1.0", metadata_name=metadata_name, metadata_version=metadata_version)
     with pytest.raises(InvalidDistribution, match="filename says"):
-        inspect_file(make_wheel(str(tmp_path), "greet", "1.0", **kwargs))
+        inspect_file(wheel)
 
 
 @pytest.mark.parametrize("content", [b"", b"PK\x03\x04garbage", b"\x1f\x8b\x08garbage"])

@@ -170,8 +170,11 @@ def test_index_hashes_match_the_served_files(client: str, server: Server, index_
     assert installed(tmp_path / "t") == {"meta_dep==1.0", "dep_leaf==1.0"}
 
 
-def test_pip_checks_the_link_hash_without_being_asked(server: Server, tmp_path: Path) -> None:
-    # pip verifies the #sha256= fragment of every link it downloads.
-    result = install("pip", server, tmp_path, "tampered")
+@pytest.mark.parametrize(("client", "message"), [("pip", "THESE PACKAGES DO NOT MATCH THE HASHES"),
+                                                 ("uv", "Hash mismatch")])
+def test_clients_check_the_index_hash_without_being_asked(client: str, message: str, server: Server,
+                                                          tmp_path: Path) -> None:
+    # Both verify the hash the index gives (#sha256= fragment) on every download.
+    result = install(client, server, tmp_path, "tampered")
     assert result.returncode != 0
-    assert "THESE PACKAGES DO NOT MATCH THE HASHES" in result.stderr
+    assert message in result.stderr

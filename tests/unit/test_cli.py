@@ -163,3 +163,16 @@ def test_markup_in_inputs_is_escaped(tmp_path: Path, capsys: pytest.CaptureFixtu
     # Every file is listed (escaped), none was dropped to dodge escaping.
     simple = (tmp_path / "out" / "simple" / "good" / "index.html").read_text()
     assert simple.count("<a href=") == 3
+
+
+def test_conflicting_duplicates_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = [{"filename": "a-1.0.tar.gz", "hash": "sha256=" + "ab" * 32},
+             {"filename": "a-1.0.tar.gz", "hash": "sha256=" + "ab" * 32},  # the same file again: fine
+             {"filename": "a-1.0.tar.gz", "hash": "sha256=" + "cd" * 32}]
+    listing = tmp_path / "list.jsonl"
+    listing.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    code, err = _build(tmp_path, capsys, "--package-list-json", str(listing), "--packages-url", "x/", "--strict")
+    assert code == 1 and "list.jsonl:3" in err and "list.jsonl:1" in err and "list.jsonl:2 " not in err
+    code, err = _build(tmp_path, capsys, "--package-list-json", str(listing), "--packages-url", "x/")
+    assert code == 0
+    assert ("ab" * 32) in (tmp_path / "out" / "simple" / "a" / "index.html").read_text()

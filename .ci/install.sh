@@ -4,7 +4,8 @@
 #   install-bazel.sh  Bazel 4.2.3 (bazel-bootstrap) + offline repositories, nginx, python3
 #   install-serve.sh  SeaweedFS, boto3, and pip/uv/pex/poetry/pdm each in its own venv
 #   install-pants.sh  CPython 3.9, Pants 2.17.1, a locally built pex CLI
-# then this project with its test dependencies into .venv (the README's tests run from it).
+# then this project with its test dependencies into .venv (the README's tests run from it),
+# and dumb-pypi 1.15 into its own venv (the reference the drop-in tests compare against).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,4 +14,10 @@ bash .ci/install-bazel.sh
 DUMB_PYPI_SERVE_PYTHON="$VENV/bin/python" bash .ci/install-serve.sh
 bash .ci/install-pants.sh
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test,s3]'
+# dumb-pypi 1.15, the reference the drop-in tests and bench/generator_bench.py compare against.
+reference="${DUMB_PYPI_REFERENCE:-$HOME/.cache/dumb-pypi-reference}"
+if [ ! -x "$reference/bin/dumb-pypi" ]; then
+    python3 -m venv "$reference"
+    "$reference/bin/python" -m pip install --quiet --disable-pip-version-check dumb-pypi==1.15.0
+fi
 echo "install: done ($("$VENV/bin/python" -m dumb_pypi --version))" >&2

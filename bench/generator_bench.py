@@ -12,8 +12,8 @@ and prints the ratios against the issue's targets.
     python bench/generator_bench.py                       # ../shared/bench list
     python bench/generator_bench.py --list L --runs 3 --json out.json
 
-dumb-pypi 1.15 is installed into a cached venv on first use (--reference
-points at an existing `dumb-pypi` executable instead).
+dumb-pypi 1.15 comes from the venv .ci/install.sh makes (created on first use
+if missing); --reference points at another `dumb-pypi` executable instead.
 """
 
 from __future__ import annotations
@@ -66,8 +66,7 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> Run:
     return Run(seconds, usage.ru_maxrss)
 
 
-def reference_executable(cache: str) -> str:
-    venv = os.path.join(cache, "dumb-pypi-1.15")
+def reference_executable(venv: str) -> str:
     executable = os.path.join(venv, "bin", "dumb-pypi")
     if not os.path.exists(executable):
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
@@ -94,14 +93,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--list", default=DEFAULT_LIST, help="package list (default: %(default)s)")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement; the median is reported")
-    parser.add_argument("--reference", help="a dumb-pypi 1.15 executable (default: install one into --cache)")
-    parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "dumb-pypi-bench-cache"))
+    parser.add_argument("--reference", help="a dumb-pypi 1.15 executable (default: the venv .ci/install.sh makes, "
+                                            "created here if missing)")
+    parser.add_argument("--reference-venv", default=os.environ.get(
+        "DUMB_PYPI_REFERENCE", os.path.join(os.path.expanduser("~"), ".cache", "dumb-pypi-reference")))
     parser.add_argument("--workdir", help="where outputs go (default: a temporary directory; same filesystem "
                                           "for every tool)")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
 
-    reference = args.reference or reference_executable(args.cache)
+    reference = args.reference or reference_executable(args.reference_venv)
     ours = [sys.executable, "-m", "dumb_pypi"]
     # Only ours runs from this checkout: dumb-pypi 1.15 must import its own package.
     our_env = dict(os.environ, PYTHONPATH=ROOT)

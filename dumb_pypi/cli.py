@@ -73,6 +73,8 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--pool", action="store_true",
                         help="copy the files into the tree under packages/<sha256 prefix>/ (content-addressed)")
     parser.add_argument("--title", default="My Private PyPI", help="site title (for the web interface)")
+    # dumb-pypi 1.15 scripts may abbreviate --title as --t; --tarball made that ambiguous.
+    parser.add_argument("--t", dest="title", help=argparse.SUPPRESS)
     parser.add_argument("--logo", help="URL of a logo for the web interface")
     parser.add_argument("--logo-width", type=int, default=0, help="width of the logo, in pixels")
     stamp = parser.add_mutually_exclusive_group()

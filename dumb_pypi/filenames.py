@@ -75,6 +75,11 @@ def _canonicalize(name: str) -> str:
     return canonical
 
 
+def _starts_like_version(part: str) -> bool:
+    """"1.0", "2to3" or "v1.4": a digit, or a "v" and a digit."""
+    return part[:1].isdigit() or (part[:1] in "vV" and part[1:2].isdigit())
+
+
 def _split_name_version(stem: str) -> tuple[str, str | None]:
     """Split "name-version" where both parts may contain dashes.
 
@@ -84,12 +89,12 @@ def _split_name_version(stem: str) -> tuple[str, str | None]:
     parts = stem.split("-")
     if len(parts) <= 2:  # the common case: one dash
         return (parts[0], parts[1]) if len(parts) == 2 else (stem, None)
-    for i in range(1, len(parts)):
-        if parts[i][:1].isdigit() and is_valid_version("-".join(parts[i:])):
+    starts = [i for i in range(1, len(parts)) if _starts_like_version(parts[i])]
+    for i in starts:
+        if is_valid_version("-".join(parts[i:])):
             return "-".join(parts[:i]), "-".join(parts[i:])
-    for i in range(1, len(parts)):
-        if parts[i][:1].isdigit() or (parts[i][:1] in "vV" and parts[i][1:2].isdigit()):
-            return "-".join(parts[:i]), "-".join(parts[i:])
+    if starts:
+        return "-".join(parts[:starts[0]]), "-".join(parts[starts[0]:])
     return stem, None
 
 

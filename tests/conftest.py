@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-HUGE_LIST = Path("/work/shared/bench/package-list-huge.txt")
+REPO = Path(__file__).resolve().parents[1]
+# shared/ sits beside the checkout (as on the developers' machines and in CI).
+HUGE_LIST = REPO.parent / "shared" / "bench" / "package-list-huge.txt"
+# dumb-pypi 1.15 for the comparison tests; .ci/install.sh creates this venv.
+REFERENCE_VENV = Path(os.environ.get("DUMB_PYPI_REFERENCE", Path.home() / ".cache" / "dumb-pypi-reference"))
+
+
+@pytest.fixture(scope="session")
+def reference_venv() -> Path:
+    """The venv holding dumb-pypi 1.15 (bin/dumb-pypi, bin/python)."""
+    if not (REFERENCE_VENV / "bin" / "dumb-pypi").exists():
+        pytest.skip(f"dumb-pypi 1.15 is not installed in {REFERENCE_VENV} (bash .ci/install.sh, or "
+                    f"python3 -m venv {REFERENCE_VENV} && {REFERENCE_VENV}/bin/pip install dumb-pypi==1.15.0)")
+    return REFERENCE_VENV
 
 
 @pytest.fixture(scope="session")

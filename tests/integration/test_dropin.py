@@ -1,5 +1,5 @@
 """Drop-in for dumb-pypi 1.15: its flags, a script written for it, its output
-paths, and (with the real 1.15 at /tmp/ref) everything it indexes."""
+paths, and (with the real 1.15 that .ci/install.sh puts in a venv) everything it indexes."""
 
 from __future__ import annotations
 
@@ -15,9 +15,6 @@ from core_support import cli_env, run_cli
 
 from dumb_pypi import cli
 
-REF = Path("/tmp/ref/bin/dumb-pypi")
-REF_SKIP = (f"dumb-pypi 1.15 is not installed at {REF} "
-            "(python -m venv /tmp/ref && /tmp/ref/bin/pip install dumb-pypi==1.15.0)")
 # Every option of dumb-pypi 1.15 (`dumb-pypi --help`).
 REF_OPTIONS = ["--package-list", "--package-list-json", "--previous-package-list", "--previous-package-list-json",
                "--output-dir", "--packages-url", "--title", "--logo", "--logo-width", "--no-generate-timestamp",
@@ -33,8 +30,6 @@ def test_every_option_of_1_15_exists() -> None:
     assert set(REF_OPTIONS) <= set(_our_options())
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py: --tarball makes the 1.15 abbreviation `--t` (of --title) ambiguous; "
-                                       "argparse then exits 2")
 def test_abbreviations_that_worked_in_1_15_still_work() -> None:
     # argparse accepts any unique prefix; a 1.15 script may rely on one.
     ours = _our_options()
@@ -115,11 +110,10 @@ def test_a_1_15_script_runs_unchanged(tmp_path: Path, huge_list: list[str]) -> N
     assert (tmp_path / "ours-2" / "simple" / "index.html").is_file()
 
 
-def test_a_1_15_script_gives_every_path_1_15_gives(tmp_path: Path, huge_list: list[str]) -> None:
-    if not REF.exists():
-        pytest.skip(REF_SKIP)
+def test_a_1_15_script_gives_every_path_1_15_gives(tmp_path: Path, huge_list: list[str], reference_venv: Path) -> None:
+    reference = reference_venv / "bin" / "dumb-pypi"
     _write_script_inputs(tmp_path, huge_list[::700])
-    ref = _run_script(tmp_path, [str(REF)], tmp_path / "ref", _ref_env())
+    ref = _run_script(tmp_path, [str(reference)], tmp_path / "ref", _ref_env())
     assert ref.returncode == 0, ref.stderr
     ours = _run_script(tmp_path, [sys.executable, "-m", "dumb_pypi"], tmp_path / "ours", cli_env())
     assert ours.returncode == 0, ours.stderr
@@ -138,14 +132,14 @@ def _simple_files(root: Path) -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def compared(huge_list: list[str], tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+def compared(huge_list: list[str], tmp_path_factory: pytest.TempPathFactory,
+             reference_venv: Path) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """(1.15's simple/ projects and files, ours) for every 25th real filename."""
-    if not REF.exists():
-        pytest.skip(REF_SKIP)
+    reference = reference_venv / "bin" / "dumb-pypi"
     work = tmp_path_factory.mktemp("compare")
     (work / "sample.txt").write_text("\n".join(huge_list[::25]) + "\n")
     args = ["--package-list", "sample.txt", "--packages-url", "https://files.example.com/", "--output-dir"]
-    subprocess.run([str(REF), *args, "ref"], cwd=work, check=True, capture_output=True, timeout=300, env=_ref_env())
+    subprocess.run([str(reference), *args, "ref"], cwd=work, check=True, capture_output=True, timeout=300, env=_ref_env())
     run_cli(*args, "ours", cwd=work)
     return _simple_files(work / "ref"), _simple_files(work / "ours")
 
@@ -159,9 +153,9 @@ def test_we_index_every_file_1_15_indexes(compared: tuple[dict[str, set[str]], d
     assert len(our_files) > len(ref_files)  # 1.15 drops files we index
 
 
-@pytest.mark.xfail(strict=True, reason="drop-in paths: 1.15 puts ddlib-2013-11-12.tar.gz and pypops-20141113-r1.tar.gz "
-                                       "under simple/ddlib-2013-11-12/ and simple/pypops-20141113-r1/; we under "
-                                       "simple/ddlib-2013/ and simple/pypops/ (see test_filenames); lead to decide")
+@pytest.mark.xfail(strict=True, reason="intentional, documented in README (migration): 1.15 puts ddlib-2013-11-12.tar.gz "
+                                       "and pypops-20141113-r1.tar.gz under simple/ddlib-2013-11-12/ and "
+                                       "simple/pypops-20141113-r1/, taking the version into the name")
 def test_same_simple_paths_as_1_15(compared: tuple[dict[str, set[str]], dict[str, set[str]]]) -> None:
     ref, ours = compared
     moved = {(project, f) for project, files in ref.items() for f in files if f not in ours.get(project, set())}

@@ -21,7 +21,6 @@ from dumb_pypi.errors import InvalidFilename
 from dumb_pypi.filenames import canonical_name, parse_filename
 from dumb_pypi.records import record_from_filename
 
-REF_PYTHON = Path("/tmp/ref/bin/python")
 
 
 @pytest.mark.parametrize(("filename", "name", "version", "packagetype"), [
@@ -38,9 +37,7 @@ REF_PYTHON = Path("/tmp/ref/bin/python")
     ("foo-1.0-py2.7-macosx-10.6-intel.dmg", "foo", "1.0", "bdist_dmg"),
     ("nodash.tar.gz", "nodash", None, "sdist"),
     # PEP 440 allows a leading "v"; 1.15 reads this one right.
-    pytest.param("imagemounter-v1.4.0b-1.tar.gz", "imagemounter", "v1.4.0b-1", "sdist", marks=pytest.mark.xfail(
-        strict=True, reason="filenames._split_name_version: first loop needs parts[i][:1].isdigit(); "
-                            "'v1.4.0b-1' is a valid PEP 440 version, so the name becomes 'imagemounter-v1.4.0b'")),
+    ("imagemounter-v1.4.0b-1.tar.gz", "imagemounter", "v1.4.0b-1", "sdist"),
 ])
 def test_parse_filename(filename: str, name: str, version: str | None, packagetype: str) -> None:
     assert parse_filename(filename) == (name, version, packagetype)
@@ -120,17 +117,16 @@ def test_whole_list_sdists_agree_with_packaging(huge_list: list[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def reference_names(huge_list: list[str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | None]:
+def reference_names(huge_list: list[str], tmp_path_factory: pytest.TempPathFactory,
+                    reference_venv: Path) -> dict[str, str | None]:
     """dumb-pypi 1.15's project name for each filename (None: 1.15 drops it)."""
-    if not REF_PYTHON.exists():
-        pytest.skip(f"dumb-pypi 1.15 is not installed at {REF_PYTHON.parent.parent} (python -m venv /tmp/ref && "
-                    "/tmp/ref/bin/pip install dumb-pypi==1.15.0)")
+    reference_python = reference_venv / "bin" / "python"
     script = ("import json, sys\nfrom dumb_pypi.main import Package\nout = {}\n"
               "for line in sys.stdin.read().splitlines():\n"
               "    try:\n        out[line] = Package.create(filename=line).name\n"
               "    except (ValueError, AssertionError):\n        out[line] = None\n"
               "json.dump(out, sys.stdout)\n")
-    result = subprocess.run([str(REF_PYTHON), "-c", script], input="\n".join(huge_list), capture_output=True,
+    result = subprocess.run([str(reference_python), "-c", script], input="\n".join(huge_list), capture_output=True,
                             text=True, check=True, cwd=tmp_path_factory.mktemp("ref"))
     names: dict[str, str | None] = json.loads(result.stdout)
     return names
@@ -150,9 +146,9 @@ def test_whole_list_indexes_everything_reference_indexes(reference_names: dict[s
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "drop-in paths: 45 of 1.15's 65,251 files land under another simple/<name>/ here: 44 where 1.15 took the "
-    "version into the project name (ddlib-2013-02-18, libolecf-python-20150823, pypops-201408-r2, py-pretty-1, "
-    "cv2-wrapper-) and imagemounter-v1.4.0b-1 (our bug, see test_parse_filename); lead to decide"))
+    "intentional, documented in README (migration): 44 of 1.15's 65,251 files land under another "
+    "simple/<name>/ here, all where 1.15 took (part of) the version into the project name "
+    "(libolecf-python-20150823, pypops-201408-r2, py-pretty-1, cv2-wrapper-, ddlib-2013-02-18)"))
 def test_whole_list_same_simple_paths_as_reference(reference_names: dict[str, str | None]) -> None:
     moved = {filename: (name, record_from_filename(filename).name)
              for filename, name in reference_names.items()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+import webtools
 
 REPO = Path(__file__).resolve().parents[1]
 # shared/ sits beside the checkout (as on the developers' machines and in CI).
@@ -28,3 +31,16 @@ def huge_list() -> list[str]:
     if not HUGE_LIST.is_file():
         pytest.skip(f"{HUGE_LIST} (71k real PyPI filenames) is not on this machine")
     return HUGE_LIST.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Path], str]]:
+    """serve(directory) -> base URL of a static HTTP server on 127.0.0.1."""
+    with ExitStack() as servers:
+        yield lambda directory: servers.enter_context(webtools.static_server(directory))
+
+
+@pytest.fixture
+def extract() -> Callable[[Path, Path], Path]:
+    """extract(tarball, dest) -> dest, refusing members outside the root."""
+    return webtools.extract

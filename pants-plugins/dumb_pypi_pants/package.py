@@ -37,7 +37,9 @@ from dumb_pypi_pants.target_types import (
 from dumb_pypi_pants.tool import DumbPypiTool, DumbPypiToolRequest
 
 # Flags the backend owns; setting them through `extra_args` would break the layout.
-_RESERVED_FLAGS = ("--output-dir", "--record-list", "--pool", "--packages-url", "--tarball", "--manifest")
+_RESERVED_FLAGS = (
+    "--output-dir", "--record-list", "--pool", "--packages-url", "--tarball", "--manifest", "--root-digest",
+)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ def index_argv(out: str, title: str | None, packages_url: str | None, extra_args
         f"{out}.tar.gz",
         "--manifest",
         f"{out}.manifest.json",
+        "--root-digest",
+        f"{out}.root_digest",
         # Refuse rather than skip a bad input; no wall clock in the output.
         "--strict",
         "--no-generate-timestamp",
@@ -172,7 +176,7 @@ async def package_pypi_index(field_set: PypiIndexFieldSet) -> BuiltPackage:
             argv=argv,
             input_digest=input_digest,
             output_directories=(f"out/{out}",),
-            output_files=(f"out/{out}.tar.gz", f"out/{out}.manifest.json"),
+            output_files=(f"out/{out}.tar.gz", f"out/{out}.manifest.json", f"out/{out}.root_digest"),
             description=f"Build PyPI index {spec} from {len(dist_files)} files",
             level=LogLevel.DEBUG,
         ),
@@ -196,6 +200,7 @@ async def package_pypi_index(field_set: PypiIndexFieldSet) -> BuiltPackage:
             ),
             BuiltPackageArtifact(f"{out}.tar.gz"),
             BuiltPackageArtifact(f"{out}.manifest.json"),
+            BuiltPackageArtifact(f"{out}.root_digest"),
         ),
     )
 

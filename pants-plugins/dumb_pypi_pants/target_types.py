@@ -53,7 +53,7 @@ class PypiIndexExtraArgsField(StringSequenceField):
         """
         Extra `dumb-pypi` flags for the index step, e.g. `["--logo", "URL"]`.
         `--output-dir`, `--record-list`, `--pool`, `--packages-url`, `--tarball`
-        and `--manifest` are set by the backend.
+        `--manifest` and `--root-digest` are set by the backend.
         """
     )
 
@@ -63,7 +63,7 @@ class PypiIndexOutputPathField(OutputPathField):
         """
         Where the index lands under `dist/`: the tree at `<output_path>/`, the
         tarball at `<output_path>.tar.gz` and the manifest at
-        `<output_path>.manifest.json`. Defaults to `path.to.dir/target_name`.
+        `<output_path>.manifest.json` and `<output_path>.root_digest`. Defaults to `path.to.dir/target_name`.
         """
     )
 

@@ -70,6 +70,7 @@ def test_index_of_a_distribution_and_prebuilt_files(rule_runner: RuleRunner) -> 
         "full.site/index/",
         "full.site/index.tar.gz",
         "full.site/index.manifest.json",
+        "full.site/index.root_digest",
     ]
     root = "full.site/index/"
     tree = {p[len(root) :]: data for p, data in out.items() if p.startswith(root)}
@@ -96,6 +97,7 @@ def test_index_of_a_distribution_and_prebuilt_files(rule_runner: RuleRunner) -> 
     # The manifest describes exactly the tree, and the tarball holds exactly the tree.
     manifest = json.loads(out["full.site/index.manifest.json"])
     assert manifest == json.loads(tree["manifest.json"])
+    assert out["full.site/index.root_digest"].decode() == manifest["root_digest"] + "\n"
     assert set(manifest["files"]) == set(tree) - {"manifest.json"}
     for path, entry in manifest["files"].items():
         assert entry == {"sha256": hashlib.sha256(tree[path]).hexdigest(), "size": len(tree[path])}

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import Bazel, Session
+from bazel_support import Bazel, Session
 
 pytestmark = pytest.mark.bazel
 

@@ -23,16 +23,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import (
+from bazel_support import (
     EXAMPLE_TARGETS,
     Checkout,
     Session,
     clean_env,
-    extract,
     find_uv,
     read_json_stream,
     sha256_file,
 )
+from webtools import extract
 
 pytestmark = pytest.mark.bazel
 

@@ -14,13 +14,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import tarfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -152,38 +148,3 @@ def example_built(pants_workspace: Pants) -> Built:
     return Built(pants_workspace, pants_workspace.buildroot / "dist", time.monotonic() - started)
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def serve() -> Iterator:
-    """serve(directory) -> base URL of a static HTTP server on 127.0.0.1."""
-    servers: list[ThreadingHTTPServer] = []
-
-    def start(directory: Path) -> str:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(directory)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture
-def extract():
-    """extract(tarball, dest) -> dest, refusing members outside the root."""
-
-    def run(tarball: Path, dest: Path) -> Path:
-        with tarfile.open(tarball) as tar:
-            for member in tar.getmembers():
-                if member.name.startswith("/") or ".." in member.name.split("/"):
-                    raise AssertionError(f"{tarball}: member {member.name!r} is outside the root")
-            tar.extractall(dest)
-        return dest
-
-    return run

@@ -41,6 +41,7 @@ def test_package_writes_tree_tarball_and_manifest(example_built, extract, tmp_pa
 
     manifest = json.loads((dist / "index.manifest.json").read_text())
     assert manifest == json.loads((dist / "index" / "manifest.json").read_text())
+    assert (dist / "index.root_digest").read_text() == manifest["root_digest"] + "\n"
     assert {p: e["sha256"] for p, e in manifest["files"].items()} == {
         p: h for p, h in tree.items() if p != "manifest.json"
     }

@@ -22,12 +22,17 @@ def url_quote(text: str) -> str:
     return text if _URL_SAFE_RE.match(text) else quote(text, safe="")
 
 
+def _pool_directory(sha256: str) -> str:
+    """Where a file with this content lives: packages/ab/cd/<rest>."""
+    return f"packages/{sha256[:2]}/{sha256[2:4]}/{sha256[4:]}"
+
+
 def pool_path(record: Record) -> str:
     """The content-addressed path of a file: packages/ab/cd/<rest>/<filename>."""
     sha256 = record.sha256
     if sha256 is None:
         raise ValueError(f"{record.filename} has no sha256")
-    return f"packages/{sha256[:2]}/{sha256[2:4]}/{sha256[4:]}/{record.filename}"
+    return f"{_pool_directory(sha256)}/{record.filename}"
 
 
 def _depth(directory: str) -> int:
@@ -70,6 +75,5 @@ class Links:
     def tail(self, record: Record) -> str:
         """The page-independent part of a file's URL."""
         if self.pool:
-            sha256 = record.sha256 or ""
-            return f"packages/{sha256[:2]}/{sha256[2:4]}/{sha256[4:]}/{url_quote(record.filename)}"
+            return f"{_pool_directory(record.sha256 or '')}/{url_quote(record.filename)}"
         return url_quote(record.filename)

@@ -1,8 +1,9 @@
 """py_wheel_dist: a hermetic, byte-reproducible pure-Python wheel.
 
 The filename is fixed at analysis time from `distribution`, `version` and
-`python_tag`; wheelmaker.py writes the archive from a JSON config, and the
-file's record comes from the shared `record_action`.
+`python_tag`; wheelmaker.py writes the archive from a JSON config (on its
+command line, so no extra output per wheel), and the file's record comes from
+the shared `record_action`.
 """
 
 load("//rules:providers.bzl", "PyDistInfo")
@@ -11,6 +12,10 @@ load(":record.bzl", "RECORD_ATTRS", "record_action")
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _DIGITS = "0123456789"
+
+# Longest wheel config passed as a command-line argument (bytes): well under
+# Linux's 128 KiB per argument and macOS's 256 KiB per command line.
+_MAX_INLINE_CONFIG = 16 * 1024
 
 def _only(text, allowed):
     for ch in text.elems():
@@ -155,15 +160,27 @@ def _py_wheel_dist_impl(ctx):
         "extras_require": ctx.attr.extras_require,
         "entry_points": _entry_points(ctx),
     }
-    config_file = ctx.actions.declare_file(ctx.label.name + ".wheel.json")
-    ctx.actions.write(config_file, json.encode(config))
 
+    # The config reaches wheelmaker.py on its command line: no extra
+    # FileWrite action and no extra output per wheel, which every later
+    # build (no-op builds included) would have to track and stat. It is part
+    # of the action key either way. Not a param file: Bazel (4.2.3 at least)
+    # writes those with non-ASCII text encoded twice (bazelbuild/bazel#18792),
+    # while the command line carries it byte for byte. A config too long for
+    # one argument (hundreds of files) goes in a declared file instead.
     python, python_files = python_interpreter(ctx)
     args = ctx.actions.args()
     args.add_all(PYTHON_FLAGS)
     args.add(ctx.file._wheelmaker)
-    args.add(config_file)
-    inputs = [config_file, ctx.file._wheelmaker] + ctx.files.srcs + ctx.files.data
+    config_json = json.encode(config)
+    inputs = [ctx.file._wheelmaker] + ctx.files.srcs + ctx.files.data
+    if len(config_json) <= _MAX_INLINE_CONFIG:
+        args.add("--config-json", config_json)
+    else:
+        config_file = ctx.actions.declare_file(ctx.label.name + ".wheel.json")
+        ctx.actions.write(config_file, config_json)
+        args.add(config_file)
+        inputs.append(config_file)
     if ctx.file.description_file:
         inputs.append(ctx.file.description_file)
     ctx.actions.run(

@@ -1,7 +1,9 @@
 """Writes one pure-Python wheel, byte-identical on every run.
 
-Called by the `py_wheel_dist` rule with one argument: a JSON config written at
-analysis time (keys below). Standard library only: it runs on the Python
+Called by the `py_wheel_dist` rule with the JSON config it computed at
+analysis time (keys below): `--config-json TEXT` (the usual case: no extra
+file per wheel), or the path of a file holding it (configs too long for one
+command-line argument). Standard library only: it runs on the Python
 toolchain before any dependency exists.
 
 Reproducibility: entries are sorted (the .dist-info directory last, RECORD
@@ -147,11 +149,14 @@ def write_wheel(config: Mapping[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: wheelmaker.py CONFIG.json", file=sys.stderr)
+    if len(argv) == 2 and argv[0] == "--config-json":
+        config = json.loads(argv[1])
+    elif len(argv) == 1 and not argv[0].startswith("-"):
+        with open(argv[0], encoding="utf-8") as f:
+            config = json.load(f)
+    else:
+        print("usage: wheelmaker.py (--config-json TEXT | CONFIG.json)", file=sys.stderr)
         return 2
-    with open(argv[0], encoding="utf-8") as f:
-        config = json.load(f)
     try:
         write_wheel(config)
     except (WheelError, OSError, UnicodeDecodeError) as e:

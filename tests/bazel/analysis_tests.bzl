@@ -34,6 +34,15 @@ def _wheel_test_impl(ctx):
 
     actions = analysistest.target_actions(env)
     asserts.equals(env, ["DumbPypiRecord", "PyWheelDist"], _mnemonics(actions))
+
+    # Two outputs per wheel (the wheel, its record) and nothing else for every
+    # later build to track: the wheel's config travels on the command line.
+    asserts.equals(env, [], _by_mnemonic(actions, "FileWrite"), "no config file output")
+    wheel_action = _by_mnemonic(actions, "PyWheelDist")[0]
+    asserts.equals(env, "--config-json", wheel_action.argv[-2])
+    config = json.decode(wheel_action.argv[-1])
+    asserts.equals(env, "acme_tools-1.0rc1-py2.py3-none-any.whl", config["filename"])
+    asserts.equals(env, ["testdata/pkg/__init__.py"], [f["dest"] for f in config["files"]])
     for action in _by_mnemonic(actions, "PyWheelDist") + _by_mnemonic(actions, "DumbPypiRecord"):
         asserts.equals(env, _TOOLCHAIN_PYTHON, action.argv[0], "actions run the toolchain's interpreter")
         asserts.equals(env, ["-I", "-S", "-B"], action.argv[1:4], "isolated interpreter")

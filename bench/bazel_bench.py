@@ -8,13 +8,19 @@ one `pypi_index` over all of them, then measures with the real bazel:
 
 * cold build (fresh output base, no cache): wall time and actions executed;
 * no-op rebuild: median wall time of five (target: under 1 s) and actions
-  executed (0); also with --noexperimental_check_output_files, to show how
-  much of it is Bazel checking the output tree;
+  executed (0), with the flags given (none by default); also, as diagnostics
+  that do not count for the target, with --noexperimental_check_output_files
+  (how much of it is Bazel checking the output tree) and with --watchfs
+  (how much is Bazel scanning the source tree for changes; README's Bazel
+  section recommends it);
 * one wheel's source changed: actions executed (target: at most 3: that
   wheel, its record, the index) and wall time.
 
-Prints one line per figure and, with --json, writes them as JSON. Exits 1 when
-a target is missed.
+Prints one line per figure, the Bazel flags every build used (`--bazel-flag`
+plus the `build` lines of the rules' .bazelrc, which the workspace imports)
+and, with --json, writes them as JSON. Exits 1 when a target is missed.
+
+    python bench/bazel_bench.py --bazel-flag=--watchfs   # everything with --watchfs
 """
 
 from __future__ import annotations
@@ -109,6 +115,16 @@ def build(root: Path, output_base: Path, flags: list[str]) -> tuple[float, int]:
     return elapsed, executed(parse_processes(proc.stderr))
 
 
+def rc_build_flags(rc: Path) -> list[str]:
+    """The `build` flags of a .bazelrc (what the generated workspace imports)."""
+    flags = []
+    for line in rc.read_text().splitlines():
+        words = line.split("#", 1)[0].split()
+        if words[:1] == ["build"]:
+            flags += words[1:]
+    return flags
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--wheels", type=int, default=500)
@@ -153,6 +169,11 @@ def main(argv: list[str]) -> int:
     unchecked_flags = [*args.flags, "--noexperimental_check_output_files"]
     build(workspace, output_base, unchecked_flags)
     noop_unchecked_s = statistics.median(build(workspace, output_base, unchecked_flags)[0] for _ in range(5))
+    # Diagnostic: with --watchfs (inotify instead of stat-ing every source
+    # file); the first build with it registers the watches.
+    watchfs_flags = args.flags if "--watchfs" in args.flags else [*args.flags, "--watchfs"]
+    build(workspace, output_base, watchfs_flags)
+    noop_watchfs_s = statistics.median(build(workspace, output_base, watchfs_flags)[0] for _ in range(5))
     changed = workspace / "pkgs" / f"bench_{args.wheels // 2:04d}" / "__init__.py"
     changed.write_text(changed.read_text() + "CHANGED = True\n")
     one_s, one_n = build(workspace, output_base, args.flags)
@@ -165,9 +186,11 @@ def main(argv: list[str]) -> int:
         "noop_rebuild_seconds": round(noop_s, 2),
         "noop_rebuild_actions": noop_n,
         "noop_rebuild_seconds_without_output_check": round(noop_unchecked_s, 2),
+        "noop_rebuild_seconds_with_watchfs": round(noop_watchfs_s, 2),
         "one_wheel_changed_actions": one_n,
         "one_wheel_changed_seconds": round(one_s, 2),
         "bazel_flags": args.flags,
+        "bazelrc_build_flags": rc_build_flags(args.dir / "dumb_pypi" / ".bazelrc"),
         # Other processes on the machine skew every figure: say how busy it was.
         "load_average_1min": round(os.getloadavg()[0], 2),
     }

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
 from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.output import MANIFEST_NAME, TreeWriter
-from dumb_pypi.pages import Links, Renderer, Site
+from dumb_pypi.output import MANIFEST_NAME, Manifest, ManifestLines, TreeWriter, entry_from_digest_line
+from dumb_pypi.pages import Links, Renderer, Site, Summary
 from dumb_pypi.pages.links import pool_path
 from dumb_pypi.projects import Project, ProjectStatus
+from dumb_pypi.records import Record
+from dumb_pypi.state import State, StateWriter
+from dumb_pypi.state import discard as discard_state
 from dumb_pypi.tarball import DEFAULT_MTIME, write_tarball
 
-__all__ = ["Options", "Result", "build_index"]
+__all__ = ["Options", "Result", "StateSource", "build_index", "rebuild_partial"]
 
 _PROJECT_DIRS = ("simple", "pypi", "project")
 
@@ -29,6 +33,14 @@ class Options(NamedTuple):
     tarball: str | None = None
     manifest: str | None = None  # a copy of manifest.json outside the tree
     tarball_mtime: int = DEFAULT_MTIME
+
+
+class StateSource(NamedTuple):
+    """What a build needs to leave a state (see state.py) behind."""
+
+    settings: str  # state.settings_key() of this build
+    lines: dict[str, list[str]]  # each project's input lines
+    parse: Callable[[list[str]], list[Record]]  # a project's lines -> its files, in index order
 
 
 class Result(NamedTuple):
@@ -63,70 +75,136 @@ def _copy_pool_files(writer: TreeWriter, project: Project) -> None:
             writer.write(path + ".metadata", record.metadata.encode("utf-8"))
 
 
-def _carry_over(writer: TreeWriter, unchanged: set[str], projects: list[Project], pool: bool) -> None:
-    """Keep the manifest entries of projects a partial rebuild does not render."""
-    for path, entry in writer.old.items():
-        parts = path.split("/", 2)
-        if len(parts) == 3 and parts[0] in _PROJECT_DIRS and parts[1] in unchanged:
-            writer.files[path] = entry
-    if pool:
-        for project in projects:
-            if project.name in unchanged:
-                for record in project.files:
-                    for path in (pool_path(record), pool_path(record) + ".metadata"):
-                        if path in writer.old:
-                            writer.files[path] = writer.old[path]
+def build_index(projects: list[Project], options: Options, state: StateSource | None = None) -> Result:
+    """Write the index of `projects` in full. With `state` (the input lines of
+    each project), also leave the state a partial rebuild starts from."""
+    _check_options(projects, options)
+    writer = TreeWriter(options.output_dir)
+    files = {project.name: project.files for project in projects}
+    renderer = _renderer(options)
+    totals = _Totals(len(projects), sum(len(project.files) for project in projects),
+                     any(record.upload_timestamp for project in projects for record in project.files))
+    summaries = (renderer.summary(project) for project in projects)  # one at a time: memory
+    return _build(writer, renderer, projects, summaries, totals, options, state, files.__getitem__, kept=None)
 
 
-def build_index(projects: list[Project], options: Options, changed: set[str] | None = None) -> Result:
-    """Write the index of `projects`. With `changed` (the projects whose inputs
-    differ from those the existing tree was built from), only those projects
-    are rendered again; the root pages always are."""
+def rebuild_partial(previous: State, changed: set[str], projects: list[Project], options: Options,
+                    state: StateSource) -> Result:
+    """Write again only the pages of the `changed` projects (now `projects`;
+    a changed project that is not there is gone) and the root pages; the rest
+    of the tree, its summaries and manifest lines come from `previous`."""
+    _check_options(projects, options)
+    if not changed:  # the tree is up to date
+        _copy_outputs(options, previous.manifest.paths)
+        return Result(len(previous.summaries), sum(len(s.timestamps) for s in previous.summaries), 0, None)
+    kept, old = _split_manifest(previous, changed)
+    writer = TreeWriter(options.output_dir, old=old)
+    renderer = _renderer(options)
+    lines = {name: value for name, value in previous.lines.items() if name not in changed}
+    lines.update(state.lines)
+    files = {project.name: project.files for project in projects}
+    unchanged = [summary for summary in previous.summaries if summary.name not in changed]
+    summaries = sorted([*unchanged, *map(renderer.summary, projects)])
+    totals = _Totals(len(summaries), sum(len(summary.timestamps) for summary in summaries),
+                     any(any(summary.timestamps) for summary in summaries))
+
+    def files_of(name: str) -> list[Record]:  # unchanged projects: parsed again (the feed needs a few)
+        return files[name] if name in files else state.parse(lines[name])
+
+    return _build(writer, renderer, projects, summaries, totals, options, state._replace(lines=lines), files_of,
+                  kept=kept)
+
+
+def _renderer(options: Options) -> Renderer:
+    return Renderer(Links(options.packages_url, options.pool), options.site, per_release_json=options.per_release_json)
+
+
+def _check_options(projects: list[Project], options: Options) -> None:
     if not options.pool and options.packages_url is None:
         raise DumbPypiError("--packages-url is required unless --pool copies the files into the tree")
     if options.pool:
         _check_pool_files(projects)
-    renderer = Renderer(Links(options.packages_url, options.pool), options.site,
-                        per_release_json=options.per_release_json)
-    writer = TreeWriter(options.output_dir)
+
+
+def _split_manifest(previous: State, changed: set[str]) -> tuple[ManifestLines, Manifest]:
+    """The previous manifest's lines without those of the changed projects
+    and root pages (which are made again), and the entries of those."""
+    paths = previous.manifest.paths
+    spans = [(at, at + 1) for at in (bisect.bisect_left(paths, path) for path in previous.root_paths)
+             if at < len(paths) and paths[at] in previous.root_paths]
+    for name in changed:
+        for directory in _PROJECT_DIRS:
+            # A project's paths sort together: "<dir>/<name>/" up to "<dir>/<name>0" ('0' follows '/').
+            spans.append((bisect.bisect_left(paths, f"{directory}/{name}/"),
+                          bisect.bisect_left(paths, f"{directory}/{name}0")))
+    spans.sort()
+    old: Manifest = {}
+    kept = ManifestLines([], [], [])
+    start = 0
+    for low, high in spans:
+        for column, lines in zip(kept, previous.manifest):
+            column += lines[start:low]
+        for at in range(low, high):
+            old[paths[at]] = entry_from_digest_line(previous.manifest.digest_lines[at])
+        start = max(start, high)
+    for column, lines in zip(kept, previous.manifest):
+        column += lines[start:]
+    return kept, old
+
+
+class _Totals(NamedTuple):
+    projects: int
+    files: int
+    timestamped: bool  # some file has an upload time
+
+
+def _build(writer: TreeWriter, renderer: Renderer, projects: list[Project], summaries: Iterable[Summary],
+           totals: _Totals, options: Options, state: StateSource | None,
+           files_of: Callable[[str], list[Record]], kept: ManifestLines | None) -> Result:
+    """Write `projects`, then the root pages from `summaries` (every
+    project's, in index order), then the manifest (with the `kept` lines of
+    what is left alone) and the state."""
+    state_writer = None
     try:
-        return _write(projects, options, changed, renderer, writer)
-    except BaseException:
-        writer.abandon()  # the old tree stays as it was; no temporary files left in it
-        raise
-
-
-def _write(projects: list[Project], options: Options, changed: set[str] | None, renderer: Renderer,
-           writer: TreeWriter) -> Result:
-    rendered = {project.name for project in projects}
-    if changed is not None and writer.old:
-        if not changed and not options.tarball:
-            writer.abandon()
-            return Result(len(projects), sum(len(p.files) for p in projects), 0, None)
-        rendered &= changed
-        _carry_over(writer, {p.name for p in projects} - rendered, projects, options.pool)
-
-    # Dependency order: files, then the pages that link to them, then the root.
-    for project in projects:
-        if project.name in rendered:
+        if not writer.fresh:
+            discard_state(options.output_dir)  # from here on the tree no longer matches it
+        # Dependency order: files, then the pages that link to them, then the root.
+        for project in projects:
             if options.pool:
                 _copy_pool_files(writer, project)
             for path, text in renderer.project_pages(project):
                 writer.write(path, text.encode("utf-8"))
-    for path, text in renderer.root_pages(projects):
-        writer.write(path, text.encode("utf-8"))
-    digest = writer.finish()
+        if state is not None:
+            state_writer = StateWriter(options.output_dir, state.settings, state.lines)
+            summaries = map(state_writer.add_summary, summaries)
+        root_paths = []
+        for path, text in renderer.root_pages(summaries, totals.files, totals.timestamped, files_of):
+            writer.write(path, text.encode("utf-8"))
+            root_paths.append(path)
+        if state_writer is not None:
+            state_writer.end_summaries(root_paths)
+        digest = writer.finish(kept, state_writer)
+        if state_writer is not None:
+            state_writer.finish(digest)
+    except BaseException:
+        writer.abandon()  # the old tree stays as it was; no temporary files left in it
+        if state_writer is not None:
+            state_writer.abandon()
+        raise
 
+    _copy_outputs(options, writer.listed)
+    return Result(totals.projects, totals.files, writer.changed, digest)
+
+
+def _copy_outputs(options: Options, paths: list[str]) -> None:
+    """The manifest's copy and the tarball, of the finished tree (`paths`: all but the manifest)."""
     if options.manifest:
         _copy(os.path.join(options.output_dir, MANIFEST_NAME), options.manifest)
     if options.tarball:
-        write_tarball(options.output_dir, [*writer.files, MANIFEST_NAME], options.tarball, mtime=options.tarball_mtime)
-    file_count = sum(len(project.files) for project in projects)
-    return Result(len(projects), file_count, writer.changed, digest)
+        write_tarball(options.output_dir, [*paths, MANIFEST_NAME], options.tarball, mtime=options.tarball_mtime)
 
 
 def _copy(source: str, destination: str) -> None:
     tmp = destination + ".tmp"
     shutil.copyfile(source, tmp)
     os.replace(tmp, destination)
-

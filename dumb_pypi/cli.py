@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from dumb_pypi import __version__
 from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.inspect import inspect_file
-from dumb_pypi.records import Record, dumps, record_from_filename, record_to_json
+from dumb_pypi.records import Record, dumps, record_to_json
 
 if TYPE_CHECKING:
     from dumb_pypi.projects import ProjectStatus
@@ -144,25 +142,21 @@ def _read_inputs(args: argparse.Namespace, refuse: Callable[[str, str], None],
     return records
 
 
-def _changed_projects(lines: list[str], previous_lines: list[str], json_lines: bool) -> set[str]:
-    """Projects named by lines that differ between the two lists.
-
-    A partial rebuild compares raw lines, so it parses only what changed.
-    """
-    changed: set[str] = set()
-    for line in set(lines).symmetric_difference(previous_lines):
-        try:
-            filename = json.loads(line).get("filename") if json_lines else line
-            if isinstance(filename, str):
-                changed.add(record_from_filename(filename).name)
-        except (ValueError, AttributeError):
-            pass  # refused (and reported) when read as an input
-    return changed
+def _source_lines(pairs: list[tuple[int, Record]], lines: list[str], json_lines: bool,
+                  skip: set[str]) -> dict[str, list[str]]:
+    """Each project's input lines, for the state; projects in `skip` are left
+    out (all their lines then count as new next time: their refusals are named again)."""
+    by_project: dict[str, list[str]] = {}
+    for number, record in pairs:
+        if record.name not in skip:
+            # A plain list's line is the filename: keep that string, not a second copy.
+            by_project.setdefault(record.name, []).append(lines[number - 1] if json_lines else record.filename)
+    return by_project
 
 
 def _build(argv: Sequence[str]) -> int:
-    from dumb_pypi import inputs
-    from dumb_pypi.build import Options, build_index
+    from dumb_pypi import inputs, state
+    from dumb_pypi.build import Options, StateSource, build_index, rebuild_partial
     from dumb_pypi.pages import Site
     from dumb_pypi.projects import group_projects
     from dumb_pypi.tarball import DEFAULT_MTIME
@@ -178,29 +172,62 @@ def _build(argv: Sequence[str]) -> int:
     if args.generate_timestamp:
         generated = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch if epoch is not None else time.time()))
     site = Site(title=args.title, logo=args.logo, logo_width=args.logo_width, generated=generated, epoch=epoch or 0)
-
-    refusals = Refusals()
-    list_path = args.package_list or args.package_list_json
-    lines = inputs.read_lines(list_path) if list_path else None
-    records = _read_inputs(args, refusals, lines)
-    previous_path = args.previous_package_list or args.previous_package_list_json
-    changed = None
-    # Lines can be compared only between two lists of the same kind.
-    if previous_path and lines is not None and bool(args.previous_package_list_json) == (list_path != args.package_list):
-        changed = _changed_projects(lines, inputs.read_lines(previous_path), bool(args.previous_package_list_json))
-    del lines  # the records hold what is needed; 70k lines are 6 MB
-
     options = Options(
         output_dir=args.output_dir, site=site, packages_url=args.packages_url, pool=args.pool,
         per_release_json=not args.no_per_release_json, statuses=_statuses(args.project_status),
         tarball=args.tarball, manifest=args.manifest, tarball_mtime=epoch if epoch is not None else DEFAULT_MTIME,
     )
-    projects = group_projects(records, options.statuses,
-                              refuse=lambda record, reason: refusals(record.origin or record.filename, reason))
-    if args.strict and refusals.count:
-        print(f"{PROG}: {refusals.count} input(s) refused; --strict: nothing written", file=sys.stderr)
-        return 1
-    result = build_index(projects, options, changed)
+
+    refusals = Refusals()
+    conflicted: set[str] = set()
+
+    def refuse_duplicate(record: Record, reason: str) -> None:
+        conflicted.add(record.name)
+        refusals(record.origin or record.filename, reason)
+
+    list_path = args.package_list or args.package_list_json
+    lines = inputs.read_lines(list_path) if list_path else None
+    # One package list and nothing else: the build leaves a state behind,
+    # and a partial rebuild (--previous-package-list) starts from it.
+    one_list = (lines is not None and not (args.package_list and args.package_list_json) and not args.pool
+                and not (args.package_dir or args.paths or args.record_list))
+    if lines is not None and list_path is not None and one_list:
+        json_lines = not args.package_list
+        settings = state.settings_key(json_lines, options.packages_url, options.per_release_json, tuple(site),
+                                      sorted(options.statuses.items()))
+
+        def parse(numbered: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Record]]:
+            return inputs.parse_lines(list_path, numbered, refusals, json_lines=json_lines)
+
+        previous = None
+        if args.previous_package_list or args.previous_package_list_json:
+            previous = state.load(args.output_dir, settings)
+        if previous is not None:
+            changed, pairs = state.changed_records(previous, lines, parse)
+        else:
+            pairs = list(parse(enumerate(lines, 1)))
+        projects = group_projects((record for _, record in pairs), options.statuses, refuse=refuse_duplicate)
+        def project_files(project_lines: list[str]) -> list[Record]:
+            parsed = parse(enumerate(project_lines, 1))
+            return group_projects(record for _, record in parsed)[0].files
+
+        source = StateSource(settings, _source_lines(pairs, lines, json_lines, conflicted), project_files)
+        del pairs, lines  # the records hold what is needed
+        if args.strict and refusals.count:
+            return _strict_failure(refusals)
+        if previous is not None:
+            result = rebuild_partial(previous, changed, projects, options, source)
+        else:
+            result = build_index(projects, options, source)
+    else:
+        records = _read_inputs(args, refusals, lines)
+        del lines
+        projects = group_projects(records, options.statuses, refuse=refuse_duplicate)
+        del records
+        if args.strict and refusals.count:
+            return _strict_failure(refusals)
+        result = build_index(projects, options)
+
     if args.root_digest:
         from dumb_pypi.output import read_root_digest
 
@@ -209,6 +236,11 @@ def _build(argv: Sequence[str]) -> int:
         print(f"{PROG}: indexed {result.files} files in {result.projects} projects; refused {refusals.count}",
               file=sys.stderr)
     return 0
+
+
+def _strict_failure(refusals: Refusals) -> int:
+    print(f"{PROG}: {refusals.count} input(s) refused; --strict: nothing written", file=sys.stderr)
+    return 1
 
 
 def _write_text(path: str, text: str) -> None:
@@ -220,6 +252,8 @@ def _write_text(path: str, text: str) -> None:
 
 def _record(argv: Sequence[str]) -> int:
     args = _record_parser().parse_args(argv)
+    from dumb_pypi.inspect import inspect_file
+
     record = inspect_file(args.file, filename=args.filename, yanked_reason=args.yanked_reason,
                           upload_timestamp=args.upload_time, uploaded_by=args.uploaded_by)
     text = dumps(record_to_json(record)) + "\n"

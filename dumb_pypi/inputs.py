@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from dumb_pypi.errors import DumbPypiError, InvalidInput
-from dumb_pypi.inspect import inspect_file, sha256_and_size
 from dumb_pypi.records import Record, check_filename, record_from_filename, record_from_json
 
-__all__ = ["DIST_SUFFIXES", "Refuse", "package_files", "package_list", "package_list_json", "read_lines", "record_list"]
+__all__ = ["DIST_SUFFIXES", "Refuse", "package_files", "package_list", "package_list_json", "parse_lines", "read_lines",
+           "record_list"]
 
 Refuse = Callable[[str, str], None]
 
@@ -46,23 +46,31 @@ def _display(path: str) -> str:
 
 def package_list(path: str, refuse: Refuse, lines: list[str] | None = None) -> Iterator[Record]:
     """One filename per line; blank lines are skipped."""
-    source = _display(path)
-    for number, line in enumerate(read_lines(path) if lines is None else lines, 1):
-        if not line.strip():
-            continue
-        try:
-            # No origin kept: a bare filename cannot conflict with itself, and
-            # 70k origin strings would cost memory for nothing.
-            yield record_from_filename(line)
-        except DumbPypiError as ex:
-            refuse(f"{source}:{number} ({line!r})", str(ex))
+    lines = read_lines(path) if lines is None else lines
+    return (record for _, record in parse_lines(path, enumerate(lines, 1), refuse, json_lines=False))
 
 
 def package_list_json(path: str, refuse: Refuse, lines: list[str] | None = None) -> Iterator[Record]:
     """One JSON object per line, with dumb-pypi 1.15's keys (and ours)."""
+    lines = read_lines(path) if lines is None else lines
+    return (record for _, record in parse_lines(path, enumerate(lines, 1), refuse, json_lines=True))
+
+
+def parse_lines(path: str, numbered: Iterable[tuple[int, str]], refuse: Refuse, *,
+                json_lines: bool) -> Iterator[tuple[int, Record]]:
+    """(line number, record) for each line of a package list (`json_lines`:
+    a JSON-lines list) given as (line number, text); blank lines are skipped."""
     source = _display(path)
-    for number, line in enumerate(read_lines(path) if lines is None else lines, 1):
+    for number, line in numbered:
         if not line.strip():
+            continue
+        if not json_lines:
+            try:
+                # No origin kept: a bare filename cannot conflict with itself, and
+                # 70k origin strings would cost memory for nothing.
+                yield number, record_from_filename(line)
+            except DumbPypiError as ex:
+                refuse(f"{source}:{number} ({line!r})", str(ex))
             continue
         try:
             data = json.loads(line)
@@ -70,22 +78,24 @@ def package_list_json(path: str, refuse: Refuse, lines: list[str] | None = None)
             refuse(f"{source}:{number}", f"malformed JSON: {ex}")
             continue
         try:
-            yield record_from_json(data, origin=f"{source}:{number}")
+            yield number, record_from_json(data, origin=f"{source}:{number}")
         except DumbPypiError as ex:
             shown = data.get("filename") if isinstance(data, dict) else None
             refuse(f"{source}:{number}" + (f" ({shown!r})" if isinstance(shown, str) else ""), str(ex))
 
 
 def _file_record(path: str, refuse: Refuse, origin: str | None = None, **fields: Any) -> Record | None:
+    from dumb_pypi import inspect  # zipfile, tarfile, email: not needed for package lists
+
     origin = origin or path
     try:
         filename = os.path.basename(path)
         if filename.lower().endswith(_INSPECTABLE):
-            return inspect_file(path, origin=origin, **fields)
+            return inspect.inspect_file(path, origin=origin, **fields)
         # Legacy formats (eggs, installers) carry no metadata we can trust, but
         # they are still distribution files: index them by name, hash and size.
         check_filename(filename)
-        sha256, size = sha256_and_size(path)
+        sha256, size = inspect.sha256_and_size(path)
         return record_from_filename(filename, hash=f"sha256={sha256}", size=size, path=path, origin=origin, **fields)
     except OSError as ex:
         refuse(origin, ex.strerror or str(ex))

@@ -12,12 +12,14 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
 
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.records import json_string
@@ -26,10 +28,14 @@ __all__ = [
     "MANIFEST_NAME",
     "Entry",
     "Manifest",
+    "ManifestLines",
     "TreeWriter",
+    "entry_from_digest_line",
     "entry_sha256",
     "entry_size",
     "make_entry",
+    "manifest_lines",
+    "merge_lines",
     "read_manifest",
     "root_digest",
     "write_manifest",
@@ -58,33 +64,86 @@ def entry_size(entry: Entry) -> int:
     return int.from_bytes(entry[32:], "big")
 
 
-def _chunks(paths: list[str], size: int = 4096) -> Iterator[list[str]]:
+_CHUNK = 4096  # paths per part when a manifest is streamed
+
+
+def _chunks(paths: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
     for start in range(0, len(paths), size):
         yield paths[start:start + size]
+
+
+def _digest_line(path: str, entry: Entry) -> str:
+    return f"{entry_sha256(entry)} {entry_size(entry)} {path}\n"
 
 
 def root_digest(files: Manifest, paths: list[str] | None = None) -> str:
     """sha256 over the lines "<sha256> <size> <path>\\n" in path order."""
     digest = hashlib.sha256()
     for chunk in _chunks(paths if paths is not None else sorted(files)):
-        digest.update("".join(f"{entry_sha256(files[p])} {entry_size(files[p])} {p}\n" for p in chunk).encode())
+        digest.update("".join(_digest_line(p, files[p]) for p in chunk).encode())
     return "sha256:" + digest.hexdigest()
 
 
-def write_manifest(files: Manifest, destination: str) -> str:
-    """Write the manifest document, one file per line so two manifests diff
-    well; returns the root digest. Streamed in chunks to keep memory flat."""
-    paths = sorted(files)
-    root = root_digest(files, paths)
+class ManifestLines(NamedTuple):
+    """Part of a manifest as text, in path order: each path with its line of
+    manifest.json and its line of the root digest. A partial rebuild keeps
+    the lines of what it did not touch instead of formatting 100k again."""
+
+    paths: list[str]
+    json_lines: list[str]
+    digest_lines: list[str]
+
+
+def manifest_lines(files: Manifest, paths: list[str]) -> ManifestLines:
+    """The lines of `paths` (sorted) in `files`."""
+    return ManifestLines(
+        paths,
+        [f'\n{json_string(p)}:{{"sha256":"{entry_sha256(files[p])}","size":{entry_size(files[p])}}}' for p in paths],
+        [_digest_line(p, files[p]) for p in paths],
+    )
+
+
+def entry_from_digest_line(line: str) -> Entry:
+    sha256, size, _ = line.split(" ", 2)
+    return make_entry(bytes.fromhex(sha256), int(size))
+
+
+def merge_lines(kept: ManifestLines, new: ManifestLines) -> ManifestLines:
+    """Both in path order, no path in both: one in path order (`kept` is reused)."""
+    if len(new.paths) > 1000:  # many: one sort beats moving the lists for each
+        rows = sorted([*zip(*kept), *zip(*new)])
+        paths, json_lines, digest_lines = (list(column) for column in zip(*rows))
+        return ManifestLines(paths, json_lines, digest_lines)
+    for path, json_line, digest_line in zip(*new):
+        at = bisect.bisect_left(kept.paths, path)
+        kept.paths.insert(at, path)
+        kept.json_lines.insert(at, json_line)
+        kept.digest_lines.insert(at, digest_line)
+    return kept
+
+
+_DIGEST_PLACEHOLDER = "sha256:" + "0" * 64
+
+
+def write_manifest(chunks: Iterable[ManifestLines], destination: str) -> str:
+    """Write the manifest document (one file per line, so two manifests diff
+    well) from its lines in path order; returns the root digest. Streamed:
+    the digest, known at the end, is written over a placeholder of its size."""
+    digest = hashlib.sha256()
     with open(destination, "w", encoding="utf-8") as f:
-        f.write(f'{{"format":{_MANIFEST_FORMAT},"root_digest":"{root}","files":{{')
+        f.write(f'{{"format":{_MANIFEST_FORMAT},"root_digest":"')
+        at = f.tell()
+        f.write(f'{_DIGEST_PLACEHOLDER}","files":{{')
         separator = ""
-        for chunk in _chunks(paths):
-            f.write(separator + ",".join(
-                f'\n{json_string(p)}:{{"sha256":"{entry_sha256(files[p])}","size":{entry_size(files[p])}}}'
-                for p in chunk))
-            separator = ","
+        for chunk in chunks:
+            if chunk.paths:
+                f.write(separator + ",".join(chunk.json_lines))
+                digest.update("".join(chunk.digest_lines).encode())
+                separator = ","
         f.write("\n}}\n")
+        root = "sha256:" + digest.hexdigest()
+        f.seek(at)
+        f.write(root)
     return root
 
 
@@ -133,6 +192,12 @@ def _read_manifest_json(text: str) -> Manifest | None:
         return None
 
 
+def _tee(chunks: Iterable[ManifestLines], sink: Callable[[ManifestLines], None]) -> Iterator[ManifestLines]:
+    for chunk in chunks:
+        sink(chunk)
+        yield chunk
+
+
 def _write_file(path: str, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
@@ -146,13 +211,17 @@ def _write_file(path: str, data: bytes) -> None:
 class TreeWriter:
     """Writes one tree; see the module docstring for the guarantees."""
 
-    def __init__(self, output_dir: str) -> None:
+    def __init__(self, output_dir: str, old: Manifest | None = None) -> None:
+        """`old`: what the tree has at the paths this build may write or
+        remove (a partial rebuild knows it); default: the tree's manifest."""
         self.output_dir = os.path.abspath(output_dir)
         parent, name = os.path.split(self.output_dir)
         self.fresh = not os.path.lexists(self.output_dir)
         if not self.fresh and not os.path.isdir(self.output_dir):
             raise DumbPypiError(f"--output-dir {output_dir}: exists and is not a directory")
-        self.old: Manifest = {} if self.fresh else (read_manifest(self.output_dir) or {})
+        if old is None:
+            old = {} if self.fresh else (read_manifest(self.output_dir) or {})
+        self.old: Manifest = old
         self.files: Manifest = {}
         self.changed = 0
         # Where files are built: a staging tree beside a new output directory,
@@ -227,16 +296,27 @@ class TreeWriter:
         """Copy a distribution file, whose content is known, into the tree."""
         self._put(path, (source, make_entry(bytes.fromhex(sha256), size)))
 
-    def finish(self) -> str:
-        """Remove stale files, write the manifest, and put the tree in place.
-        Returns the root digest."""
+    def finish(self, kept: ManifestLines | None = None,
+               sink: Callable[[ManifestLines], None] | None = None) -> str:
+        """Remove stale files, write the manifest (what was written here plus
+        the `kept` lines of what a partial rebuild left alone; `sink` sees it
+        in path order), and put the tree in place. Returns the root digest."""
         for path in sorted(set(self.old) - set(self.files), reverse=True):
             full = os.path.join(self.root, path)
             if os.path.isfile(full):
                 os.remove(full)
                 self._prune(os.path.dirname(path))
+        paths = sorted(self.files)
+        if kept is not None:
+            merged = merge_lines(kept, manifest_lines(self.files, paths))
+            paths = merged.paths
+            chunks: Iterable[ManifestLines] = (ManifestLines(*(column[at:at + _CHUNK] for column in merged))
+                                               for at in range(0, len(paths), _CHUNK))
+        else:
+            chunks = (manifest_lines(self.files, chunk) for chunk in _chunks(paths))
+        self.listed = paths  # every path in the tree but the manifest's own
         tmp = self._tmp_path()
-        digest = write_manifest(self.files, tmp)
+        digest = write_manifest(_tee(chunks, sink) if sink else chunks, tmp)
         os.replace(tmp, self._target(MANIFEST_NAME))
         shutil.rmtree(self._tmp)
         if self.fresh:

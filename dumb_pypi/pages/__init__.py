@@ -1,32 +1,42 @@
 """Render every page of the index as (path, text) pairs; no I/O here.
 
 Project pages come first, then the root pages that link to them, which is the
-order output.py writes them in.
+order output.py writes them in. The root pages (changelog, feed, packages.json,
+the simple and home indexes) are put together from one Summary per project,
+its share of them, so a partial rebuild can reuse the summaries of projects
+that did not change instead of every record.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import NamedTuple
 
 from dumb_pypi.pages import legacy_json, simple_html, simple_json
 from dumb_pypi.pages.links import Links
-from dumb_pypi.pages.webui import Site, WebUI
+from dumb_pypi.pages.webui import CHANGELOG_ENTRIES_PER_PAGE, Site, WebUI, changelog_row, home_row
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record, dumps, record_to_json
 
-__all__ = ["Links", "Renderer", "Site"]
+__all__ = ["Links", "Renderer", "Site", "Summary"]
 
 # A version becomes a directory name (pypi/<p>/<version>/json) only when it is
 # plainly safe; a few legacy versions (spaces, "....") get no per-release page.
 _SAFE_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+!-]{0,199}$")
 
 
-def _packages_json(records: list[Record]) -> str:
-    """All inputs as JSON lines; joined in chunks to keep the peak memory low."""
-    return "".join(
-        "".join(dumps(record_to_json(record, include_metadata=False)) + "\n" for record in records[start:start + 4096])
-        for start in range(0, len(records), 4096))
+class Summary(NamedTuple):
+    """A project's share of the root pages, one entry per file in index order."""
+
+    name: str
+    home_row: str
+    timestamps: list[int]  # upload time, 0 when unknown
+    changelog_rows: list[str]
+    packages_lines: list[str]  # its lines of packages.json
 
 
 class Renderer:
@@ -60,16 +70,68 @@ class Renderer:
             yield f"{directory}/json", legacy_json.project_json(
                 release, self.links.base(directory, project.name), release_tails)
 
-    def root_pages(self, projects: list[Project]) -> Iterator[tuple[str, str]]:
-        names = [project.name for project in projects]
-        every_file = [record for project in projects for record in project.files]
-        # Newest first; ties keep index order (dumb-pypi's changelog order).
-        newest_first = sorted(every_file, key=lambda r: -(r.upload_timestamp or 0))
+    def summary(self, project: Project) -> Summary:
         links = self.links
-        yield from self.webui.changelog(
-            newest_first, lambda record: links.base("changelog", record.name) + links.tail(record))
-        yield "feed.xml", self.webui.feed(newest_first)
-        yield "packages.json", _packages_json(every_file)
+        base = links.base("changelog", project.name)
+        files = project.files
+        return Summary(
+            project.name,
+            home_row(project),
+            [record.upload_timestamp or 0 for record in files],
+            [changelog_row(record, base + links.tail(record)) for record in files],
+            [dumps(record_to_json(record, include_metadata=False)) + "\n" for record in files],
+        )
+
+    def root_pages(self, summaries: Iterable[Summary], file_count: int, timestamped: bool,
+                   files_of: Callable[[str], list[Record]]) -> Iterator[tuple[str, str]]:
+        """The root pages, in one pass over the projects' summaries (in index
+        order), so that a full build never holds them all. `timestamped`: some
+        file has an upload time (the changelog, newest first, then waits for
+        every row). `files_of(project)`: its files (the feed asks for the
+        newest few)."""
+        per_page = CHANGELOG_ENTRIES_PER_PAGE
+        page_count = max(1, math.ceil(file_count / per_page))
+        pages_done = 0
+        names: list[str] = []
+        counts: list[int] = []
+        home_rows: list[str] = []
+        packages: list[str] = []
+        stamps: list[int] = []
+        rows: list[str] = []  # changelog rows not on a page yet
+        for summary in summaries:
+            names.append(summary.name)
+            counts.append(len(summary.timestamps))
+            home_rows.append(summary.home_row)
+            packages.append("".join(summary.packages_lines))
+            rows += summary.changelog_rows
+            if timestamped:
+                stamps += summary.timestamps
+            while not timestamped and len(rows) >= per_page:
+                pages_done += 1
+                yield self.webui.changelog_page(pages_done, page_count, rows[:per_page])
+                del rows[:per_page]
+        starts = list(itertools.accumulate(counts, initial=0))
+        # Newest first; ties keep index order (dumb-pypi's changelog order).
+        order: Sequence[int] = range(starts[-1])
+        if timestamped:
+            order = sorted(order, key=lambda i: -stamps[i])
+            rows = [rows[i] for i in order]
+        while pages_done < page_count:
+            pages_done += 1
+            yield self.webui.changelog_page(pages_done, page_count, rows[:per_page])
+            del rows[:per_page]
+
+        files: dict[str, list[Record]] = {}
+
+        def numbered_file(i: int) -> Record:
+            p = bisect.bisect_right(starts, i) - 1
+            if names[p] not in files:
+                files[names[p]] = files_of(names[p])
+            return files[names[p]][i - starts[p]]
+
+        yield "feed.xml", self.webui.feed(map(numbered_file, order))
+        yield "packages.json", "".join(packages)
+        del packages
         yield "simple/index.json", simple_json.root_page(names)
         yield "simple/index.html", simple_html.root_page(names)
-        yield "index.html", self.webui.home(projects)
+        yield "index.html", self.webui.home(home_rows)

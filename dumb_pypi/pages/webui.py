@@ -4,20 +4,20 @@ Jinja's autoescaping."""
 
 from __future__ import annotations
 
-import math
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable
 from html import escape  # plain str: rows are joined, then marked safe once
 from typing import Any, NamedTuple
 
 import jinja2
 from markupsafe import Markup
+from markupsafe import escape as markup_escape
 
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record
 
-__all__ = ["CHANGELOG_ENTRIES_PER_PAGE", "FEED_ENTRIES", "Site", "WebUI"]
+__all__ = ["CHANGELOG_ENTRIES_PER_PAGE", "FEED_ENTRIES", "Site", "WebUI", "changelog_row", "home_row"]
 
 CHANGELOG_ENTRIES_PER_PAGE = 5000  # as in dumb-pypi 1.15
 FEED_ENTRIES = 100
@@ -60,7 +60,16 @@ def _project_row(record: Record, url: str) -> str:
             f'<td>{uploaded}</td><td class="mono hash">{escape(record.sha256 or record.hash or "")}</td></tr>\n')
 
 
-def _changelog_row(record: Record, url: str) -> str:
+def home_row(project: Project) -> str:
+    """The project's line on the home page (Jinja's escaping, as the template had)."""
+    latest = project.latest
+    name = markup_escape(project.name)
+    summary = f' <span class="muted">{markup_escape(latest.summary)}</span>' if latest.summary else ""
+    return (f'<a href="project/{name}/" data-name="{name}"><strong>{name}</strong> '
+            f'{markup_escape(latest.version or "")}{summary}</a>\n')
+
+
+def changelog_row(record: Record, url: str) -> str:
     # Built without Jinja: the changelog has a row for every file in the index.
     yanked = ' <span class="yanked">yanked</span>' if record.yanked_reason is not None else ""
     return (f'<tr><td><a href="{escape(url)}">{escape(record.filename)}</a>{yanked}</td>'
@@ -87,12 +96,9 @@ class WebUI:
     def _render(self, template: str, **context: Any) -> str:
         return self._env.get_template(template).render(**context)
 
-    def home(self, projects: list[Project]) -> str:
-        rows = []
-        for project in projects:
-            latest = project.latest
-            rows.append({"name": project.name, "version": latest.version, "summary": latest.summary})
-        return self._render("index.html", root="", projects=rows)
+    def home(self, rows: list[str]) -> str:
+        """The home page, from one home_row() per project."""
+        return self._render("index.html", root="", project_count=len(rows), rows=Markup("".join(rows)))
 
     def project(self, project: Project, base: str, tails: list[str]) -> str:
         # Newest version first for people (wheels first within a version, as
@@ -103,16 +109,13 @@ class WebUI:
         rows = Markup("".join(row for release in reversed(releases.values()) for row in release))
         return self._render("project.html", root="../../", project=project, latest=project.latest, rows=rows)
 
-    def changelog(self, files: list[Record], url: Callable[[Record], str]) -> Iterator[tuple[str, str]]:
-        """(path, page) for each changelog page; `files` newest first."""
-        page_count = max(1, math.ceil(len(files) / CHANGELOG_ENTRIES_PER_PAGE))
-        for index in range(page_count):
-            chunk = files[index * CHANGELOG_ENTRIES_PER_PAGE:(index + 1) * CHANGELOG_ENTRIES_PER_PAGE]
-            rows = Markup("".join(_changelog_row(record, url(record)) for record in chunk))
-            yield f"changelog/page{index + 1}.html", self._render(
-                "changelog.html", root="../", page_number=index + 1, page_count=page_count, rows=rows)
+    def changelog_page(self, number: int, count: int, rows: list[str]) -> tuple[str, str]:
+        """(path, page) of changelog page `number` (from 1) of `count`; `rows`:
+        its changelog_row()s, newest first."""
+        return f"changelog/page{number}.html", self._render(
+            "changelog.html", root="../", page_number=number, page_count=count, rows=Markup("".join(rows)))
 
-    def feed(self, newest_files: list[Record]) -> str:
+    def feed(self, newest_files: Iterable[Record]) -> str:
         """An Atom feed of the newest releases (one entry per project version)."""
         entries: list[dict[str, Any]] = []
         seen: set[tuple[str, str | None]] = set()

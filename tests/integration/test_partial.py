@@ -1,0 +1,117 @@
+"""Partial rebuilds (--previous-package-list) from the state a build leaves.
+
+Each step changes the list in some way and rebuilds the same tree in place;
+after every step the tree, its state, and what is said on stderr must be
+exactly what a full build of the new list gives.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from core_support import run_cli
+
+from dumb_pypi import cli, records
+from dumb_pypi.state import STATE_NAME
+
+COMMON = ["--packages-url", "https://files.example.com/"]
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _line(filename: str, **fields: object) -> str:
+    return json.dumps({"filename": filename, **fields}, sort_keys=True)
+
+
+BASE = [
+    _line("alpha-1.0.tar.gz", upload_timestamp=1_500_000_000, uploaded_by="ann"),
+    _line("alpha-1.1-py3-none-any.whl", upload_timestamp=1_600_000_000, requires_python=">=3.8"),
+    _line("beta-0.1.tar.gz", upload_timestamp=1_400_000_000, yanked_reason="broken"),
+    _line("gamma-2.0.zip"),
+    "not json at all",
+    _line("-20160920.193125.zip"),  # no project name: refused
+    _line("delta-1.0.tar.gz", hash="sha256=" + "a" * 64, upload_timestamp=1_700_000_000),
+    _line("delta-1.0.tar.gz", hash="sha256=" + "b" * 64),  # same file, other content: refused
+]
+
+STEPS = {
+    "add a file to a project": BASE + [_line("alpha-2.0.tar.gz", upload_timestamp=1_800_000_000)],
+    "add a project, newest of all": BASE + [_line("epsilon-0.1.tar.gz", upload_timestamp=1_900_000_000)],
+    "remove a file": [line for line in BASE if "alpha-1.0" not in line],
+    "remove a project": [line for line in BASE if "beta" not in line],
+    "change a line's content": [line.replace('"ann"', '"bob"') for line in BASE],
+    "reorder the lines": list(reversed(BASE)),
+    "nothing changes": BASE,
+}
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_partial_rebuild_gives_the_full_build(tmp_path: Path, step: str) -> None:
+    old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
+    old.write_text("\n".join(BASE) + "\n")
+    new.write_text("\n".join(STEPS[step]) + "\n")
+    run_cli("--package-list-json", old, "--output-dir", tmp_path / "partial", *COMMON)
+    assert (tmp_path / "partial" / STATE_NAME).is_file()
+    partial = run_cli("--package-list-json", new, "--previous-package-list-json", old,
+                      "--output-dir", tmp_path / "partial", *COMMON)
+    full = run_cli("--package-list-json", new, "--output-dir", tmp_path / "full", *COMMON)
+    assert _tree(tmp_path / "partial") == _tree(tmp_path / "full")  # the state too: it is deterministic
+    # Every refused line is named again, with the new list's line numbers.
+    assert partial.stderr == full.stderr
+    assert "not json at all" not in partial.stderr and "malformed JSON" in partial.stderr
+    assert "-20160920.193125.zip" in partial.stderr and "with different content" in partial.stderr
+
+
+def test_partial_rebuild_parses_only_what_changed(tmp_path: Path, huge_list: list[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    lines = huge_list[:3000]
+    old.write_text("\n".join(lines) + "\n")
+    new.write_text("\n".join([*lines, "zzz_added-1.0-py3-none-any.whl"]) + "\n")
+    out = tmp_path / "out"
+    assert cli.main(["--package-list", str(old), "--output-dir", str(out), *COMMON]) == 0
+    parsed: list[str] = []
+    real = records.record_from_filename
+
+    def counting(filename: str, **fields: object) -> records.Record:
+        parsed.append(filename)
+        return real(filename, **fields)
+
+    monkeypatch.setattr(records, "record_from_filename", counting)
+    monkeypatch.setattr("dumb_pypi.inputs.record_from_filename", counting)
+    unchanged = (out / "simple" / lines[0].split("-")[0].lower() / "index.html").stat().st_mtime_ns
+    assert cli.main(["--package-list", str(new), "--previous-package-list", str(old), "--output-dir", str(out),
+                     *COMMON]) == 0
+    # The new line, plus the few lines of the projects the feed shows (parsed
+    # again from the state for it): nowhere near the 3,000 of the list.
+    assert "zzz_added-1.0-py3-none-any.whl" in parsed
+    assert len(parsed) < 300, len(parsed)
+    assert (out / "simple" / "zzz-added" / "index.html").is_file()
+    assert (out / "simple" / lines[0].split("-")[0].lower() / "index.html").stat().st_mtime_ns == unchanged
+    monkeypatch.undo()
+    run_cli("--package-list", new, "--output-dir", tmp_path / "full", *COMMON)
+    assert _tree(out) == _tree(tmp_path / "full")
+
+
+@pytest.mark.parametrize("change", ["other settings", "manifest changed", "state damaged"])
+def test_a_state_that_does_not_match_is_not_used(tmp_path: Path, change: str) -> None:
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    old.write_text("alpha-1.0.tar.gz\nbeta-1.0.tar.gz\n")
+    new.write_text("alpha-1.0.tar.gz\nbeta-1.0.tar.gz\ngamma-1.0.tar.gz\n")
+    out = tmp_path / "out"
+    run_cli("--package-list", old, "--output-dir", out, *COMMON)
+    title = ["--title", "Other"] if change == "other settings" else []
+    if change == "manifest changed":
+        # The tree was written since by something that kept no state (its digest differs).
+        manifest = (out / "manifest.json").read_text()
+        digest = json.loads(manifest)["root_digest"]
+        (out / "manifest.json").write_text(manifest.replace(digest, "sha256:" + "0" * 64))
+    if change == "state damaged":
+        (out / STATE_NAME).write_bytes((out / STATE_NAME).read_bytes()[:1000])
+    run_cli("--package-list", new, "--previous-package-list", old, "--output-dir", out, *title, *COMMON)
+    run_cli("--package-list", new, "--output-dir", tmp_path / "full", *title, *COMMON)
+    assert _tree(out) == _tree(tmp_path / "full")

@@ -301,7 +301,7 @@ class TreeWriter:
         """Remove stale files, write the manifest (what was written here plus
         the `kept` lines of what a partial rebuild left alone; `sink` sees it
         in path order), and put the tree in place. Returns the root digest."""
-        for path in sorted(set(self.old) - set(self.files), reverse=True):
+        for path in sorted((path for path in self.old if path not in self.files), reverse=True):
             full = os.path.join(self.root, path)
             if os.path.isfile(full):
                 os.remove(full)

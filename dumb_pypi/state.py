@@ -115,7 +115,7 @@ class StateWriter:
     def add_summary(self, summary: Summary) -> Summary:
         """Keep a project's summary (they come in index order); returns it."""
         self._summaries.append(tuple(summary))
-        if len(self._summaries) == 1024:  # written in parts, not held: memory
+        if len(self._summaries) == 256:  # written in parts, not held: memory
             self._put(self._summaries)
             self._summaries = []
         return summary

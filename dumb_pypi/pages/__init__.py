@@ -130,8 +130,10 @@ class Renderer:
             return files[names[p]][i - starts[p]]
 
         yield "feed.xml", self.webui.feed(map(numbered_file, order))
-        yield "packages.json", "".join(packages)
-        del packages
+        packages_json = "".join(packages)
+        packages.clear()  # before the page is encoded: memory
+        yield "packages.json", packages_json
+        del packages_json
         yield "simple/index.json", simple_json.root_page(names)
         yield "simple/index.html", simple_html.root_page(names)
         yield "index.html", self.webui.home(home_rows)

@@ -75,10 +75,10 @@ def load(output_dir: str, settings: str) -> State | None:
         paths: list[str] = []
         json_lines: list[str] = []
         digest_lines: list[str] = []
-        while (chunk := next(sections)) is not None:
-            paths += chunk[0]
-            json_lines += chunk[1]
-            digest_lines += chunk[2]
+        while (chunk := next(sections)) is not None:  # each part: three texts, see __call__()
+            paths += chunk[0].split("\n")
+            json_lines += ["\n" + line for line in chunk[1].split("\n")[1:]]
+            digest_lines += chunk[2].splitlines(keepends=True)
         if next(sections) != read_root_digest(output_dir):
             return None
     except (OSError, EOFError, ValueError, TypeError, IndexError, StopIteration, DumbPypiError):
@@ -132,7 +132,9 @@ class StateWriter:
         self._file.write(data)
 
     def __call__(self, chunk: ManifestLines) -> None:
-        self._put(tuple(chunk))
+        # Three texts, not 3 x 4096 strings: 10x faster to save and load. No
+        # path holds a line break, and each json line starts with one.
+        self._put(("\n".join(chunk.paths), "".join(chunk.json_lines), "".join(chunk.digest_lines)))
 
     def finish(self, root_digest: str) -> None:
         self._put(None)

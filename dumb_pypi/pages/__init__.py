@@ -35,8 +35,17 @@ class Summary(NamedTuple):
     name: str
     home_row: str
     timestamps: list[int]  # upload time, 0 when unknown
-    changelog_rows: list[str]
-    packages_lines: list[str]  # its lines of packages.json
+    # One string each, not one per file: a partial rebuild loads and saves
+    # every project's summary, and 140k small strings cost more than 16k.
+    changelog_rows: str  # its changelog rows (each ends with ROW_END)
+    packages_lines: str  # its lines of packages.json
+
+
+ROW_END = "</tr>\n"  # the end of a changelog row; markup from input is escaped, so it cannot hold this
+
+
+def _rows(text: str) -> list[str]:
+    return [row + ROW_END for row in text.split(ROW_END)[:-1]]
 
 
 class Renderer:
@@ -78,8 +87,8 @@ class Renderer:
             project.name,
             home_row(project),
             [record.upload_timestamp or 0 for record in files],
-            [changelog_row(record, base + links.tail(record)) for record in files],
-            [dumps(record_to_json(record, include_metadata=False)) + "\n" for record in files],
+            "".join(changelog_row(record, base + links.tail(record)) for record in files),
+            "".join(dumps(record_to_json(record, include_metadata=False)) + "\n" for record in files),
         )
 
     def root_pages(self, summaries: Iterable[Summary], file_count: int, timestamped: bool,
@@ -97,29 +106,40 @@ class Renderer:
         home_rows: list[str] = []
         packages: list[str] = []
         stamps: list[int] = []
-        rows: list[str] = []  # changelog rows not on a page yet
+        rows: list[str] = []  # timestamped: every row; else the projects' rows not on a page yet
+        pending = 0  # rows in `rows`
         for summary in summaries:
             names.append(summary.name)
             counts.append(len(summary.timestamps))
             home_rows.append(summary.home_row)
-            packages.append("".join(summary.packages_lines))
-            rows += summary.changelog_rows
+            packages.append(summary.packages_lines)
             if timestamped:
                 stamps += summary.timestamps
-            while not timestamped and len(rows) >= per_page:
+                rows += _rows(summary.changelog_rows)
+                continue
+            rows.append(summary.changelog_rows)
+            pending += counts[-1]
+            while pending >= per_page:  # a page is full: cut the last project's rows where it ends
+                over = pending - per_page
+                last = _rows(rows.pop())
+                rows.append("".join(last[:len(last) - over]))
                 pages_done += 1
-                yield self.webui.changelog_page(pages_done, page_count, rows[:per_page])
-                del rows[:per_page]
+                yield self.webui.changelog_page(pages_done, page_count, "".join(rows))
+                rows = ["".join(last[len(last) - over:])]
+                pending = over
         starts = list(itertools.accumulate(counts, initial=0))
         # Newest first; ties keep index order (dumb-pypi's changelog order).
         order: Sequence[int] = range(starts[-1])
         if timestamped:
             order = sorted(order, key=lambda i: -stamps[i])
             rows = [rows[i] for i in order]
-        while pages_done < page_count:
+            for start in range(0, len(rows), per_page):
+                pages_done += 1
+                yield self.webui.changelog_page(pages_done, page_count, "".join(rows[start:start + per_page]))
+        while pages_done < page_count:  # the last page (or the only one, maybe empty)
             pages_done += 1
-            yield self.webui.changelog_page(pages_done, page_count, rows[:per_page])
-            del rows[:per_page]
+            yield self.webui.changelog_page(pages_done, page_count, "".join(rows))
+            rows = []
 
         files: dict[str, list[Record]] = {}
 

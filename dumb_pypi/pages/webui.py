@@ -109,11 +109,11 @@ class WebUI:
         rows = Markup("".join(row for release in reversed(releases.values()) for row in release))
         return self._render("project.html", root="../../", project=project, latest=project.latest, rows=rows)
 
-    def changelog_page(self, number: int, count: int, rows: list[str]) -> tuple[str, str]:
+    def changelog_page(self, number: int, count: int, rows: str) -> tuple[str, str]:
         """(path, page) of changelog page `number` (from 1) of `count`; `rows`:
         its changelog_row()s, newest first."""
         return f"changelog/page{number}.html", self._render(
-            "changelog.html", root="../", page_number=number, page_count=count, rows=Markup("".join(rows)))
+            "changelog.html", root="../", page_number=number, page_count=count, rows=Markup(rows))
 
     def feed(self, newest_files: Iterable[Record]) -> str:
         """An Atom feed of the newest releases (one entry per project version)."""

@@ -115,3 +115,24 @@ def test_a_state_that_does_not_match_is_not_used(tmp_path: Path, change: str) ->
     run_cli("--package-list", new, "--previous-package-list", old, "--output-dir", out, *title, *COMMON)
     run_cli("--package-list", new, "--output-dir", tmp_path / "full", *title, *COMMON)
     assert _tree(out) == _tree(tmp_path / "full")
+
+
+@pytest.mark.parametrize("timestamps", [False, True])
+def test_changelog_pages_cut_between_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, timestamps: bool) -> None:
+    # Pages of 7 rows over projects of 1..6 files: page ends fall inside projects.
+    monkeypatch.setattr("dumb_pypi.pages.CHANGELOG_ENTRIES_PER_PAGE", 7)
+    lines = [_line(f"p{p}-1.{f}.tar.gz", **({"upload_timestamp": 1_000_000 + 37 * p * f % 101} if timestamps else {}))
+             for p in range(1, 9) for f in range(p % 6 + 1)]
+    listing = tmp_path / "list.jsonl"
+    listing.write_text("\n".join(lines) + "\n")
+    assert cli.main(["--package-list-json", str(listing), "--output-dir", str(tmp_path / "out"), *COMMON]) == 0
+    pages = sorted((tmp_path / "out" / "changelog").glob("page*.html"), key=lambda p: int(p.stem[4:]))
+    rows = [[row for row in page.read_text().split("\n") if row.startswith("<tr><td><a")] for page in pages]
+    assert len(pages) == -(-len(lines) // 7) and all(len(page) == 7 for page in rows[:-1]) and rows[-1]
+    shown = [row.split('">')[1].split("<")[0] for page in rows for row in page]
+    names = sorted(json.loads(line)["filename"] for line in lines)  # index order here: one version per file
+    expected = [json.loads(line)["filename"] for line in lines]
+    if timestamps:
+        stamp = {json.loads(line)["filename"]: json.loads(line)["upload_timestamp"] for line in lines}
+        expected = sorted(expected, key=lambda name: -stamp[name])  # stable: ties keep index order
+    assert sorted(shown) == names and shown == expected

@@ -39,7 +39,7 @@ class StateSource(NamedTuple):
     """What a build needs to leave a state (see state.py) behind."""
 
     settings: str  # state.settings_key() of this build
-    lines: dict[str, list[str]]  # each project's input lines
+    lines: dict[str, list[str]]  # each project's input lines, sorted
     parse: Callable[[list[str]], list[Record]]  # a project's lines -> its files, in index order
 
 

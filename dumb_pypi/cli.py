@@ -151,6 +151,8 @@ def _source_lines(pairs: list[tuple[int, Record]], lines: list[str], json_lines:
         if record.name not in skip:
             # A plain list's line is the filename: keep that string, not a second copy.
             by_project.setdefault(record.name, []).append(lines[number - 1] if json_lines else record.filename)
+    for project_lines in by_project.values():
+        project_lines.sort()  # the state's order: see state.StateWriter
     return by_project
 
 

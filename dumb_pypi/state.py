@@ -37,7 +37,7 @@ def settings_key(*settings: object) -> str:
 
 
 class State(NamedTuple):
-    lines: dict[str, list[str]]  # project -> the input lines that name it
+    lines: dict[str, list[str]]  # project -> the input lines that name it, sorted
     summaries: list[Summary]  # by project name
     root_paths: list[str]  # the root pages' paths
     manifest: ManifestLines  # every path in the tree but manifest.json
@@ -104,11 +104,12 @@ class StateWriter:
         self._tmp = os.path.join(parent, f".{name}.dumb-pypi-state.tmp")
         self._file: BinaryIO = open(self._tmp, "wb")  # noqa: SIM115 - closed by finish() or abandon()
         self._put(("dumb-pypi state", settings))
-        # Sorted, so the same tree has the same state however it was built;
-        # in parts, as each part is built in memory.
+        # In name order (each project's lines come sorted), so the same tree
+        # has the same state however it was built; in parts, as each part is
+        # built in memory.
         names = sorted(lines)
         for start in range(0, len(names), 1024):
-            self._put({name: sorted(lines[name]) for name in names[start:start + 1024]})
+            self._put({name: lines[name] for name in names[start:start + 1024]})
         self._put(None)
         self._summaries: list[tuple[object, ...]] = []
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
+from dumb_pypi import workers
 from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.output import MANIFEST_NAME, TreeWriter
+from dumb_pypi.output import MANIFEST_NAME, Manifest, TreeWriter
 from dumb_pypi.pages import Links, Renderer, Site
 from dumb_pypi.pages.links import pool_path
 from dumb_pypi.projects import Project, ProjectStatus
@@ -29,6 +30,7 @@ class Options(NamedTuple):
     tarball: str | None = None
     manifest: str | None = None  # a copy of manifest.json outside the tree
     tarball_mtime: int = DEFAULT_MTIME
+    jobs: int | None = 1  # processes that write the project pages; None: as many as useful (2 at most)
 
 
 class Result(NamedTuple):
@@ -107,14 +109,30 @@ def _write(projects: list[Project], options: Options, changed: set[str] | None, 
         _carry_over(writer, {p.name for p in projects} - rendered, projects, options.pool)
 
     # Dependency order: files, then the pages that link to them, then the root.
-    for project in projects:
-        if project.name in rendered:
-            if options.pool:
-                _copy_pool_files(writer, project)
-            for path, text in renderer.project_pages(project):
-                writer.write(path, text.encode("utf-8"))
-    for path, text in renderer.root_pages(projects):
-        writer.write(path, text.encode("utf-8"))
+    todo = [project for project in projects if project.name in rendered]
+    weights = [_weight(project) for project in todo]
+    root_weight = sum(len(project.files) for project in projects) // 2 + len(projects)
+    shares = workers.split(todo, weights, _jobs(options, sum(weights)), first_extra=root_weight)
+
+    def work(share: Iterable[Project]) -> tuple[Manifest, int]:  # in a worker process
+        writer.become_worker()
+        for project in share:
+            _write_project(project, options, renderer, writer)
+        return writer.files, writer.changed
+
+    with workers.Pool[tuple[Manifest, int]]() as pool:
+        for share in shares[1:]:
+            pool.start(share, work)
+        for project in shares[0]:
+            _write_project(project, options, renderer, writer)
+        # The root pages are written while the workers finish, and put in
+        # place (in an existing tree) once every project page is.
+        writer.hold()
+        for path, text in renderer.root_pages(projects):
+            writer.write(path, text.encode("utf-8"))
+        for files, count in pool.results():
+            writer.merge(files, count)
+    writer.release()
     digest = writer.finish()
 
     if options.manifest:
@@ -123,6 +141,32 @@ def _write(projects: list[Project], options: Options, changed: set[str] | None, 
         write_tarball(options.output_dir, [*writer.files, MANIFEST_NAME], options.tarball, mtime=options.tarball_mtime)
     file_count = sum(len(project.files) for project in projects)
     return Result(len(projects), file_count, writer.changed, digest)
+
+
+def _write_project(project: Project, options: Options, renderer: Renderer, writer: TreeWriter) -> None:
+    if options.pool:
+        _copy_pool_files(writer, project)
+    for path, text in renderer.project_pages(project):
+        writer.write(path, text.encode("utf-8"))
+
+
+def _weight(project: Project) -> int:
+    # About what a project costs to render and write, in file rows: its own
+    # pages weigh more than a release page, which weighs more than one file's rows.
+    return 6 + 2 * len({record.version for record in project.files}) + len(project.files)
+
+
+# The default --jobs forks workers only for more work than this (~100 small
+# projects): below it, a fork costs more than it saves.
+_AUTO_MIN_WEIGHT = 1000
+
+
+def _jobs(options: Options, weight: int) -> int:
+    if not workers.CAN_FORK:
+        return 1
+    if options.jobs is None:
+        return workers.default_jobs() if weight >= _AUTO_MIN_WEIGHT else 1
+    return options.jobs
 
 
 def _copy(source: str, destination: str) -> None:

@@ -169,6 +169,8 @@ class TreeWriter:
             raise DumbPypiError(f"cannot write to {output_dir}: {ex.strerror or ex}") from None
         self._dirs: set[str] = set()
         self._counter = 0
+        self._tmp_prefix = ""
+        self._held: list[tuple[str, str]] | None = None  # (temporary, final) paths; see hold()
 
     def _target(self, path: str) -> str:
         directory = path.rpartition("/")[0]
@@ -192,7 +194,7 @@ class TreeWriter:
 
     def _tmp_path(self) -> str:
         self._counter += 1
-        return f"{self._tmp}/{self._counter}"
+        return f"{self._tmp}/{self._tmp_prefix}{self._counter}"
 
     def _put(self, path: str, content: bytes | tuple[str, Entry]) -> None:
         if isinstance(content, bytes):
@@ -216,7 +218,10 @@ class TreeWriter:
         else:
             tmp = self._tmp_path()
             _write_file(tmp, content)
-            os.replace(tmp, target)
+            if self._held is None:
+                os.replace(tmp, target)
+            else:
+                self._held.append((tmp, target))
         self.changed += 1
 
     def write(self, path: str, data: bytes) -> None:
@@ -226,6 +231,31 @@ class TreeWriter:
     def copy(self, path: str, source: str, sha256: str, size: int) -> None:
         """Copy a distribution file, whose content is known, into the tree."""
         self._put(path, (source, make_entry(bytes.fromhex(sha256), size)))
+
+    def hold(self) -> None:
+        """Until release(), pages are written but not yet put in place in an
+        existing tree: the root pages can be written while worker processes
+        still write the project pages they link to."""
+        self._held = []
+
+    def release(self) -> None:
+        """Put the held pages in place, in the order they were written."""
+        for tmp, target in self._held or ():
+            os.replace(tmp, target)
+        self._held = None
+
+    def become_worker(self) -> None:
+        """In a forked worker process: from now on, `files` and `changed` count
+        this process's writes only (for merge() in the parent), and temporary
+        names cannot collide with another process's."""
+        self.files = {}
+        self.changed = 0
+        self._tmp_prefix = f"{os.getpid()}-"
+
+    def merge(self, files: Manifest, changed: int) -> None:
+        """Take over what a worker wrote into the same tree."""
+        self.files.update(files)
+        self.changed += changed
 
     def finish(self) -> str:
         """Remove stale files, write the manifest, and put the tree in place.

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from dumb_pypi import workers
 from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.output import MANIFEST_NAME, Manifest, TreeWriter
+from dumb_pypi.output import MANIFEST_NAME, TreeWriter
 from dumb_pypi.pages import Links, Renderer, Site
 from dumb_pypi.pages.links import pool_path
 from dumb_pypi.projects import Project, ProjectStatus
@@ -109,30 +109,9 @@ def _write(projects: list[Project], options: Options, changed: set[str] | None, 
         _carry_over(writer, {p.name for p in projects} - rendered, projects, options.pool)
 
     # Dependency order: files, then the pages that link to them, then the root.
-    todo = [project for project in projects if project.name in rendered]
-    weights = [_weight(project) for project in todo]
-    root_weight = sum(len(project.files) for project in projects) // 2 + len(projects)
-    shares = workers.split(todo, weights, _jobs(options, sum(weights)), first_extra=root_weight)
-
-    def work(share: Iterable[Project]) -> tuple[Manifest, int]:  # in a worker process
-        writer.become_worker()
-        for project in share:
-            _write_project(project, options, renderer, writer)
-        return writer.files, writer.changed
-
-    with workers.Pool[tuple[Manifest, int]]() as pool:
-        for share in shares[1:]:
-            pool.start(share, work)
-        for project in shares[0]:
-            _write_project(project, options, renderer, writer)
-        # The root pages are written while the workers finish, and put in
-        # place (in an existing tree) once every project page is.
-        writer.hold()
-        for path, text in renderer.root_pages(projects):
-            writer.write(path, text.encode("utf-8"))
-        for files, count in pool.results():
-            writer.merge(files, count)
-    writer.release()
+    _write_projects([project for project in projects if project.name in rendered], options, renderer, writer)
+    for path, text in renderer.root_pages(projects):
+        writer.write(path, text.encode("utf-8"))
     digest = writer.finish()
 
     if options.manifest:
@@ -167,6 +146,37 @@ def _jobs(options: Options, weight: int) -> int:
     if options.jobs is None:
         return workers.default_jobs() if weight >= _AUTO_MIN_WEIGHT else 1
     return options.jobs
+
+
+def _write_projects(projects: list[Project], options: Options, renderer: Renderer, writer: TreeWriter) -> None:
+    """Every project's files and pages, shared out between `options.jobs`
+    processes (this one included); returns once all are written."""
+    weights = [_weight(project) for project in projects]
+    own, *others = workers.split(projects, weights, _jobs(options, sum(weights)))
+    if not others:
+        for project in own:
+            _write_project(project, options, renderer, writer)
+        return
+
+    def work(share: Iterable[Project]) -> tuple[str, int]:  # in a worker process
+        writer.become_worker()
+        log = writer.log_entries()
+        for project in share:
+            _write_project(project, options, renderer, writer)
+        writer.end_log()
+        return log, writer.changed
+
+    with workers.Pool[tuple[str, int]]() as pool:
+        for share in others:
+            pool.start(share, work)
+        # Manifest entries go to files, not memory, while the workers run (see log_entries()).
+        own_log = writer.log_entries()
+        for project in own:
+            _write_project(project, options, renderer, writer)
+        writer.end_log()
+        for log, count in pool.results():
+            writer.merge_log(log, count)
+        writer.merge_log(own_log, 0)
 
 
 def _copy(source: str, destination: str) -> None:

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from typing import BinaryIO
 
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.records import json_string
@@ -170,7 +171,7 @@ class TreeWriter:
         self._dirs: set[str] = set()
         self._counter = 0
         self._tmp_prefix = ""
-        self._held: list[tuple[str, str]] | None = None  # (temporary, final) paths; see hold()
+        self._log: BinaryIO | None = None  # see log_entries()
 
     def _target(self, path: str) -> str:
         directory = path.rpartition("/")[0]
@@ -201,7 +202,10 @@ class TreeWriter:
             entry = make_entry(hashlib.sha256(content).digest(), len(content))
         else:
             source, entry = content
-        self.files[path] = entry
+        if self._log is None:
+            self.files[path] = entry
+        else:
+            self._log.write(b"%s\0%s" % (path.encode("utf-8", "surrogateescape"), entry))
         if self._unchanged(path, entry):
             return
         target = self._target(path)
@@ -218,10 +222,7 @@ class TreeWriter:
         else:
             tmp = self._tmp_path()
             _write_file(tmp, content)
-            if self._held is None:
-                os.replace(tmp, target)
-            else:
-                self._held.append((tmp, target))
+            os.replace(tmp, target)
         self.changed += 1
 
     def write(self, path: str, data: bytes) -> None:
@@ -232,29 +233,37 @@ class TreeWriter:
         """Copy a distribution file, whose content is known, into the tree."""
         self._put(path, (source, make_entry(bytes.fromhex(sha256), size)))
 
-    def hold(self) -> None:
-        """Until release(), pages are written but not yet put in place in an
-        existing tree: the root pages can be written while worker processes
-        still write the project pages they link to."""
-        self._held = []
-
-    def release(self) -> None:
-        """Put the held pages in place, in the order they were written."""
-        for tmp, target in self._held or ():
-            os.replace(tmp, target)
-        self._held = None
-
     def become_worker(self) -> None:
-        """In a forked worker process: from now on, `files` and `changed` count
-        this process's writes only (for merge() in the parent), and temporary
-        names cannot collide with another process's."""
-        self.files = {}
+        """In a forked worker process: from now on, `changed` counts this
+        process's writes only, and temporary names cannot collide with
+        another process's."""
         self.changed = 0
         self._tmp_prefix = f"{os.getpid()}-"
 
-    def merge(self, files: Manifest, changed: int) -> None:
-        """Take over what a worker wrote into the same tree."""
-        self.files.update(files)
+    def log_entries(self) -> str:
+        """Until end_log(), the manifest entries of written files go to a file,
+        not to `files`: while workers run, no process holds a growing manifest
+        in memory. Returns the file's path, for merge_log(); a path has no NUL."""
+        path = f"{self._tmp}/{self._tmp_prefix}entries"
+        self._log = open(path, "wb")  # noqa: SIM115 -- closed by end_log()
+        return path
+
+    def end_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def merge_log(self, path: str, changed: int) -> None:
+        """Take over the entries logged (by this or a worker process) in `path`,
+        and the count of files that worker changed."""
+        with open(path, "rb") as f:
+            data = f.read()
+        os.remove(path)
+        start = 0
+        while start < len(data):
+            end = data.index(b"\0", start)
+            self.files[data[start:end].decode("utf-8", "surrogateescape")] = data[end + 1:end + 41]
+            start = end + 41
         self.changed += changed
 
     def finish(self) -> str:
@@ -276,6 +285,7 @@ class TreeWriter:
     def abandon(self) -> None:
         """Stop: an existing tree keeps what was already replaced (each file
         whole), a new one is not created; temporary files are removed."""
+        self.end_log()
         shutil.rmtree(self._tmp, ignore_errors=True)
         if self.fresh:
             shutil.rmtree(self.root, ignore_errors=True)

@@ -48,24 +48,19 @@ def default_jobs() -> int:
     index step, while the sum of the processes' memory stays close to one's."""
     try:
         cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on macOS
+    except AttributeError:  # no sched_getaffinity (macOS)
         cores = os.cpu_count() or 1
     return max(1, min(2, cores)) if CAN_FORK else 1
 
 
-def split(items: Sequence[T], weights: Sequence[float], parts: int, first_extra: float = 0) -> list[list[T]]:
-    """`items` in at most `parts` contiguous shares of about equal total weight.
-
-    The first share is for the parent, which has `first_extra` more to do
-    after it (it may be empty when that is enough); the others are not empty."""
+def split(items: Sequence[T], weights: Sequence[float], parts: int) -> list[list[T]]:
+    """`items` in at most `parts` contiguous, non-empty shares of about equal total weight
+    (one share, maybe empty, when there are no items)."""
     total = sum(weights)
-    first = min(total, max(0.0, (total + first_extra) / parts - first_extra))
-    # Where each share but the last ends, in cumulative weight.
-    ends = [first + k * (total - first) / max(1, parts - 1) for k in range(parts - 1)]
     shares: list[list[T]] = [[]]
     done = 0.0
     for item, item_weight in zip(items, weights):
-        if len(shares) < parts and done >= ends[len(shares) - 1] and (shares[-1] or len(shares) == 1):
+        if shares[-1] and len(shares) < parts and done >= total * len(shares) / parts:
             shares.append([])
         shares[-1].append(item)
         done += item_weight

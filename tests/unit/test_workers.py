@@ -18,13 +18,12 @@ pytestmark = pytest.mark.skipif(not workers.CAN_FORK, reason="no fork() here")
 def test_split_balances_contiguous_non_empty_shares() -> None:
     items = list(range(10))
     assert workers.split(items, [1] * 10, 2) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    assert workers.split(items, [1] * 10, 3) == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
     assert workers.split(items, [1] * 10, 1) == [items]
-    assert workers.split(items, [1] * 10, 2, first_extra=4) == [[0, 1, 2], [3, 4, 5, 6, 7, 8, 9]]
-    # The parent's own extra work can leave it no share; workers never get an empty one.
-    assert workers.split(items, [1] * 10, 3, first_extra=40) == [[], [0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
     assert workers.split([7], [1], 3) == [[7]]
     assert workers.split([], [], 2) == [[]]
     assert workers.split(items, [9, 1, 1, 1, 1, 1, 1, 1, 1, 1], 2) == [[0], list(range(1, 10))]
+    assert workers.split(items, [1, 1, 1, 1, 1, 1, 1, 1, 1, 9], 2) == [list(range(9)), [9]]
 
 
 def _total(share: Iterable[int]) -> int:

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
+from dumb_pypi import workers
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.output import MANIFEST_NAME, Manifest, ManifestLines, TreeWriter, entry_from_digest_line
 from dumb_pypi.pages import Links, Renderer, Site, Summary
@@ -33,6 +34,7 @@ class Options(NamedTuple):
     tarball: str | None = None
     manifest: str | None = None  # a copy of manifest.json outside the tree
     tarball_mtime: int = DEFAULT_MTIME
+    jobs: int | None = 1  # processes that write the project pages; None: as many as useful (2 at most)
 
 
 class StateSource(NamedTuple):
@@ -169,11 +171,7 @@ def _build(writer: TreeWriter, renderer: Renderer, projects: list[Project], summ
         if not writer.fresh:
             discard_state(options.output_dir)  # from here on the tree no longer matches it
         # Dependency order: files, then the pages that link to them, then the root.
-        for project in projects:
-            if options.pool:
-                _copy_pool_files(writer, project)
-            for path, text in renderer.project_pages(project):
-                writer.write(path, text.encode("utf-8"))
+        _write_projects(projects, options, renderer, writer)
         if state is not None:
             state_writer = StateWriter(options.output_dir, state.settings, state.lines)
             summaries = map(state_writer.add_summary, summaries)
@@ -202,6 +200,63 @@ def _copy_outputs(options: Options, paths: list[str]) -> None:
         _copy(os.path.join(options.output_dir, MANIFEST_NAME), options.manifest)
     if options.tarball:
         write_tarball(options.output_dir, [*paths, MANIFEST_NAME], options.tarball, mtime=options.tarball_mtime)
+
+
+def _write_project(project: Project, options: Options, renderer: Renderer, writer: TreeWriter) -> None:
+    if options.pool:
+        _copy_pool_files(writer, project)
+    for path, text in renderer.project_pages(project):
+        writer.write(path, text.encode("utf-8"))
+
+
+def _weight(project: Project) -> int:
+    # About what a project costs to render and write, in file rows: its own
+    # pages weigh more than a release page, which weighs more than one file's rows.
+    return 6 + 2 * len({record.version for record in project.files}) + len(project.files)
+
+
+# The default --jobs forks workers only for more work than this (~100 small
+# projects): below it, a fork costs more than it saves.
+_AUTO_MIN_WEIGHT = 1000
+
+
+def _jobs(options: Options, weight: int) -> int:
+    if not workers.CAN_FORK:
+        return 1
+    if options.jobs is None:
+        return workers.default_jobs() if weight >= _AUTO_MIN_WEIGHT else 1
+    return options.jobs
+
+
+def _write_projects(projects: list[Project], options: Options, renderer: Renderer, writer: TreeWriter) -> None:
+    """Every project's files and pages, shared out between `options.jobs`
+    processes (this one included); returns once all are written."""
+    weights = [_weight(project) for project in projects]
+    own, *others = workers.split(projects, weights, _jobs(options, sum(weights)))
+    if not others:
+        for project in own:
+            _write_project(project, options, renderer, writer)
+        return
+
+    def work(share: Iterable[Project]) -> tuple[str, int]:  # in a worker process
+        writer.become_worker()
+        log = writer.log_entries()
+        for project in share:
+            _write_project(project, options, renderer, writer)
+        writer.end_log()
+        return log, writer.changed
+
+    with workers.Pool[tuple[str, int]]() as pool:
+        for share in others:
+            pool.start(share, work)
+        # Manifest entries go to files, not memory, while the workers run (see log_entries()).
+        own_log = writer.log_entries()
+        for project in own:
+            _write_project(project, options, renderer, writer)
+        writer.end_log()
+        for log, count in pool.results():
+            writer.merge_log(log, count)
+        writer.merge_log(own_log, 0)
 
 
 def _copy(source: str, destination: str) -> None:

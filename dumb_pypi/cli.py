@@ -88,7 +88,20 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--manifest", metavar="PATH", help="also write a copy of manifest.json here")
     parser.add_argument("--root-digest", metavar="PATH", help="also write the tree's root digest here (one line)")
     parser.add_argument("--strict", action="store_true", help="fail (exit 1) when any input is refused")
+    parser.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
+                        help="processes that write the project pages (default: 2 when 2 cores are available; "
+                             "1 = everything in this process); the output is the same for any N")
     return parser
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, not {value!r}")
+    return number
 
 
 def _record_parser() -> argparse.ArgumentParser:
@@ -178,6 +191,7 @@ def _build(argv: Sequence[str]) -> int:
         output_dir=args.output_dir, site=site, packages_url=args.packages_url, pool=args.pool,
         per_release_json=not args.no_per_release_json, statuses=_statuses(args.project_status),
         tarball=args.tarball, manifest=args.manifest, tarball_mtime=epoch if epoch is not None else DEFAULT_MTIME,
+        jobs=args.jobs,
     )
 
     refusals = Refusals()

@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.records import json_string
@@ -238,6 +238,8 @@ class TreeWriter:
             raise DumbPypiError(f"cannot write to {output_dir}: {ex.strerror or ex}") from None
         self._dirs: set[str] = set()
         self._counter = 0
+        self._tmp_prefix = ""
+        self._log: BinaryIO | None = None  # see log_entries()
 
     def _target(self, path: str) -> str:
         directory = path.rpartition("/")[0]
@@ -261,14 +263,17 @@ class TreeWriter:
 
     def _tmp_path(self) -> str:
         self._counter += 1
-        return f"{self._tmp}/{self._counter}"
+        return f"{self._tmp}/{self._tmp_prefix}{self._counter}"
 
     def _put(self, path: str, content: bytes | tuple[str, Entry]) -> None:
         if isinstance(content, bytes):
             entry = make_entry(hashlib.sha256(content).digest(), len(content))
         else:
             source, entry = content
-        self.files[path] = entry
+        if self._log is None:
+            self.files[path] = entry
+        else:
+            self._log.write(b"%s\0%s" % (path.encode("utf-8", "surrogateescape"), entry))
         if self._unchanged(path, entry):
             return
         target = self._target(path)
@@ -295,6 +300,39 @@ class TreeWriter:
     def copy(self, path: str, source: str, sha256: str, size: int) -> None:
         """Copy a distribution file, whose content is known, into the tree."""
         self._put(path, (source, make_entry(bytes.fromhex(sha256), size)))
+
+    def become_worker(self) -> None:
+        """In a forked worker process: from now on, `changed` counts this
+        process's writes only, and temporary names cannot collide with
+        another process's."""
+        self.changed = 0
+        self._tmp_prefix = f"{os.getpid()}-"
+
+    def log_entries(self) -> str:
+        """Until end_log(), the manifest entries of written files go to a file,
+        not to `files`: while workers run, no process holds a growing manifest
+        in memory. Returns the file's path, for merge_log(); a path has no NUL."""
+        path = f"{self._tmp}/{self._tmp_prefix}entries"
+        self._log = open(path, "wb")  # noqa: SIM115 -- closed by end_log()
+        return path
+
+    def end_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def merge_log(self, path: str, changed: int) -> None:
+        """Take over the entries logged (by this or a worker process) in `path`,
+        and the count of files that worker changed."""
+        with open(path, "rb") as f:
+            data = f.read()
+        os.remove(path)
+        start = 0
+        while start < len(data):
+            end = data.index(b"\0", start)
+            self.files[data[start:end].decode("utf-8", "surrogateescape")] = data[end + 1:end + 41]
+            start = end + 41
+        self.changed += changed
 
     def finish(self, kept: ManifestLines | None = None,
                sink: Callable[[ManifestLines], None] | None = None) -> str:
@@ -326,6 +364,7 @@ class TreeWriter:
     def abandon(self) -> None:
         """Stop: an existing tree keeps what was already replaced (each file
         whole), a new one is not created; temporary files are removed."""
+        self.end_log()
         shutil.rmtree(self._tmp, ignore_errors=True)
         if self.fresh:
             shutil.rmtree(self.root, ignore_errors=True)

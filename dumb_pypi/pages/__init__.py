@@ -61,23 +61,27 @@ class Renderer:
         simple_base = links.base(f"simple/{name}", name)
         yield f"simple/{name}/index.html", simple_html.project_page(project, simple_base, tails)
         yield f"simple/{name}/index.json", simple_json.project_page(project, simple_base, tails)
-        yield f"pypi/{name}/json", legacy_json.project_json(project, links.base(f"pypi/{name}", name), tails)
+        json_parts = [legacy_json.file_parts(record) for record in project.files]
+        yield f"pypi/{name}/json", legacy_json.project_json(project, links.base(f"pypi/{name}", name), tails,
+                                                            json_parts)
         if self.per_release_json:
-            yield from self._release_pages(project, tails)
+            yield from self._release_pages(project, tails, json_parts)
         yield f"project/{name}/index.html", self.webui.project(project, links.base(f"project/{name}", name), tails)
 
-    def _release_pages(self, project: Project, tails: list[str]) -> Iterator[tuple[str, str]]:
-        releases: dict[str, tuple[list[Record], list[str]]] = {}
-        for record, tail in zip(project.files, tails):
+    def _release_pages(self, project: Project, tails: list[str],
+                       json_parts: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+        releases: dict[str, tuple[list[Record], list[str], list[tuple[str, str]]]] = {}
+        for record, tail, parts in zip(project.files, tails, json_parts):
             if record.version is not None and _SAFE_VERSION_RE.match(record.version):
-                files, release_tails = releases.setdefault(record.version, ([], []))
+                files, release_tails, release_parts = releases.setdefault(record.version, ([], [], []))
                 files.append(record)
                 release_tails.append(tail)
-        for version, (files, release_tails) in releases.items():
+                release_parts.append(parts)
+        for version, (files, release_tails, release_parts) in releases.items():
             directory = f"pypi/{project.name}/{version}"
             release = project._replace(files=files)
             yield f"{directory}/json", legacy_json.project_json(
-                release, self.links.base(directory, project.name), release_tails)
+                release, self.links.base(directory, project.name), release_tails, release_parts)
 
     def summary(self, project: Project) -> Summary:
         links = self.links

@@ -52,15 +52,26 @@ def _info(latest: Record) -> dict[str, Any]:
     }
 
 
-def project_json(project: Project, base: str, tails: list[str]) -> str:
+def file_parts(record: Record) -> tuple[str, str]:
+    """A file's JSON object as what comes before and after its URL: encoded once
+    per file for both the project page and its release's page, whose URLs differ."""
+    entry = file_json(record, "")
+    del entry["filename"], entry["url"]
+    return f'{{"filename":{json_string(record.filename)},"url":', "," + dumps(entry)[1:]
+
+
+def project_json(project: Project, base: str, tails: list[str], parts: list[tuple[str, str]] | None = None) -> str:
     """The project's page; given a Project holding one release's files, that release's page.
 
-    Each file is encoded once and spliced into both `releases` and `urls`.
+    Each file is encoded once and spliced into both `releases` and `urls`;
+    `parts` are the files' file_parts(), when already at hand.
     """
+    if parts is None:
+        parts = [file_parts(record) for record in project.files]
     releases: dict[str, list[str]] = {}
-    for record, tail in zip(project.files, tails):
+    for record, tail, (head, rest) in zip(project.files, tails, parts):
         if record.version is not None:
-            releases.setdefault(record.version, []).append(dumps(file_json(record, base + tail)))
+            releases.setdefault(record.version, []).append(f"{head}{json_string(base + tail)}{rest}")
     latest = project.latest
     latest_files = releases.get(latest.version, []) if latest.version is not None else []
     release_parts = ",".join(f"{json_string(version)}:[{','.join(files)}]" for version, files in releases.items())

@@ -90,6 +90,7 @@ class WebUI:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # templates do not change during a build: no stat() per page
         )
         self._env.globals["site"] = site
 

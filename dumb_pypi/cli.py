@@ -20,7 +20,7 @@ from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.records import Record, dumps, record_to_json
 
 if TYPE_CHECKING:
-    from dumb_pypi.projects import ProjectStatus
+    from dumb_pypi.projects import Project, ProjectStatus
 
 # The index step's modules (pages, Jinja, the writer) are imported inside
 # _build(): `dumb-pypi record` runs once per file in Bazel and Pants, and
@@ -155,17 +155,18 @@ def _read_inputs(args: argparse.Namespace, refuse: Callable[[str, str], None],
     return records
 
 
-def _source_lines(pairs: list[tuple[int, Record]], lines: list[str], json_lines: bool,
+def _source_lines(projects: list[Project], lines: list[str], json_lines: bool,
                   skip: set[str]) -> dict[str, list[str]]:
-    """Each project's input lines, for the state; projects in `skip` are left
-    out (all their lines then count as new next time: their refusals are named again)."""
+    """Each project's input lines (sorted), for the state; projects in `skip`
+    are left out (all their lines then count as new next time: their
+    refusals are named again)."""
     by_project: dict[str, list[str]] = {}
-    for number, record in pairs:
-        if record.name not in skip:
+    for project in projects:
+        if project.name not in skip:
             # A plain list's line is the filename: keep that string, not a second copy.
-            by_project.setdefault(record.name, []).append(lines[number - 1] if json_lines else record.filename)
-    for project_lines in by_project.values():
-        project_lines.sort()  # the state's order: see state.StateWriter
+            by_project[project.name] = sorted(
+                lines[int((record.origin or "").rpartition(":")[2]) - 1] if json_lines else record.filename
+                for record in project.files)
     return by_project
 
 
@@ -220,15 +221,18 @@ def _build(argv: Sequence[str]) -> int:
             previous = state.load(args.output_dir, settings)
         if previous is not None:
             changed, pairs = state.changed_records(previous, lines, parse)
+            records = [record for _, record in pairs]
+            del pairs
         else:
-            pairs = list(parse(enumerate(lines, 1)))
-        projects = group_projects((record for _, record in pairs), options.statuses, refuse=refuse_duplicate)
+            records = [record for _, record in parse(enumerate(lines, 1))]
+        projects = group_projects(records, options.statuses, refuse=refuse_duplicate)
+        del records
         def project_files(project_lines: list[str]) -> list[Record]:
             parsed = parse(enumerate(project_lines, 1))
             return group_projects(record for _, record in parsed)[0].files
 
-        source = StateSource(settings, _source_lines(pairs, lines, json_lines, conflicted), project_files)
-        del pairs, lines  # the records hold what is needed
+        source = StateSource(settings, _source_lines(projects, lines, json_lines, conflicted), project_files)
+        del lines  # the records hold what is needed
         if args.strict and refusals.count:
             return _strict_failure(refusals)
         if previous is not None:

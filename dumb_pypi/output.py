@@ -7,7 +7,8 @@
   files, then project pages, then the root pages that link to them, then
   stale files are removed, then the manifest. Killed at any moment, every
   page is complete and every link on simple/index.html resolves.
-* Files whose content did not change are not touched (the old manifest says).
+* Files whose content did not change are not touched (the old manifest says),
+  unless the last build in this tree was killed: then every file is written.
 """
 
 from __future__ import annotations
@@ -228,6 +229,10 @@ class TreeWriter:
         # or the output directory itself (temporary files in a hidden folder).
         self.root = os.path.join(parent, f".{name}.dumb-pypi-staging") if self.fresh else self.output_dir
         self._tmp = os.path.join(self.root, _TMP_NAME)
+        # A build killed in this tree left its temporary folder (removed only
+        # once its manifest is in place): some files may then be newer than
+        # the manifest says, so none is taken as unchanged; each is written again.
+        self._trust_old = self.fresh or not os.path.lexists(self._tmp)
         try:
             os.makedirs(parent, exist_ok=True)
             for leftover in (self._tmp, self.root if self.fresh else None):
@@ -259,7 +264,7 @@ class TreeWriter:
         return f"{self.root}/{path}"  # '/'-separated tree paths; join() is slow at 100k calls
 
     def _unchanged(self, path: str, entry: Entry) -> bool:
-        return self.old.get(path) == entry and os.path.isfile(f"{self.root}/{path}")
+        return self._trust_old and self.old.get(path) == entry and os.path.isfile(f"{self.root}/{path}")
 
     def _tmp_path(self) -> str:
         self._counter += 1

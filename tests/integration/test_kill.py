@@ -125,6 +125,27 @@ def test_update_killed_at_any_moment(trees: tuple[Path, Path, Path, Path], tmp_p
     assert killed >= KILLS // 2, "the build finished before most kills: the test proved little"
 
 
+def test_killed_update_then_the_old_inputs_again(trees: tuple[Path, Path, Path, Path], tmp_path: Path) -> None:
+    # The killed build replaced some files; its manifest never landed. A build
+    # of the old inputs must not take those files for unchanged ones.
+    old_dists, new_dists, old_tree, _ = trees
+    old = _tree(old_tree)
+    probe = tmp_path / "probe"
+    shutil.copytree(old_tree, probe)
+    duration = _timed_build(new_dists, probe)
+    killed = 0
+    for k, moment in enumerate(_moments(duration, 4)):
+        out = tmp_path / f"out{k}"
+        shutil.copytree(old_tree, out)
+        killed += _kill_after(_start(new_dists, out), moment)
+        run_cli("--package-dir", old_dists, "--pool", "--output-dir", out)
+        # Every file of the old index is back; the killed build's new files
+        # that nothing lists (nor links to) may remain.
+        assert {path: digest for path, digest in _tree(out).items() if path in old} == old
+        assert old.keys() <= _tree(out).keys()
+    assert killed >= 2, "the build finished before most kills: the test proved little"
+
+
 def _kill_when_written(proc: subprocess.Popen[bytes], staging: Path, files: int) -> bool:
     """SIGKILL `proc` once `files` files exist under `staging`; False when it finished first.
 

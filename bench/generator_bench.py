@@ -6,7 +6,8 @@ same machine load):
   * full build of the list into a new directory: wall time and peak memory,
     both as the main process's ru_maxrss (which does not see worker
     processes) and as the peak of the sum of PSS (/proc/<pid>/smaps_rollup)
-    over the whole process tree, sampled every 20 ms;
+    over the whole process tree, sampled every 20 ms in one extra full
+    build per tool (sampling costs CPU, so the timed runs do not sample);
   * partial rebuild after adding one file (--previous-package-list);
   * the floor: a plain Python loop that writes the same files (same paths,
     same number of bytes) as our full build, nothing else.
@@ -85,10 +86,12 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
-def timed(argv: list[str], env: dict[str, str] | None = None) -> Run:
-    """Run a command; its wall time, its own peak RSS (from wait4) and, sampled
-    every ~20 ms, the peak of the summed PSS of it and all its descendants."""
-    sample = os.path.exists("/proc/self/smaps_rollup")
+def timed(argv: list[str], env: dict[str, str] | None = None, *, sample: bool = False) -> Run:
+    """Run a command; its wall time, its own peak RSS (from wait4) and, with
+    `sample`, the peak of the summed PSS of it and all its descendants,
+    sampled every ~20 ms. Sampling takes CPU (it reads every process's
+    /proc/<pid>/stat and smaps_rollup), so timed runs do not sample."""
+    sample = sample and os.path.exists("/proc/self/smaps_rollup")
     start = time.perf_counter()
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     peak = 0
@@ -153,6 +156,9 @@ def main() -> int:
     args = parser.parse_args()
 
     reference = args.reference or reference_executable(args.reference_venv)
+    # Bytecode, as `pip install` leaves it (dumb-pypi 1.15 has its own): a
+    # checkout run under PYTHONDONTWRITEBYTECODE would compile every module per run.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(ROOT, "dumb_pypi")], check=True)
     ours = [sys.executable, "-m", "dumb_pypi"]
     # Only ours runs from this checkout: dumb-pypi 1.15 must import its own package.
     our_env = dict(os.environ, PYTHONPATH=ROOT)
@@ -184,12 +190,20 @@ def main() -> int:
         floor_out = os.path.join(work, f"floor-{run}")
         floor.append(timed([sys.executable, "-c", FLOOR_SCRIPT, listing, floor_out]))
         shutil.rmtree(floor_out)
+    # Memory: one more full build each, sampled (not timed: the sampler takes CPU).
+    pss: dict[str, int] = {}
+    for name, (command, env) in tools.items():
+        out = os.path.join(work, f"{name.split()[0]}-memory")
+        shutil.rmtree(out, ignore_errors=True)
+        pss[name] = timed([*command, "--package-list", args.list, "--output-dir", out, *common,
+                           "--no-generate-timestamp"], env, sample=True).peak_pss_kib
+        shutil.rmtree(out)
 
     def median(runs: list[Run]) -> Run:
-        return Run(statistics.median(r.seconds for r in runs), int(statistics.median(r.max_rss_kib for r in runs)),
-                   int(statistics.median(r.peak_pss_kib for r in runs)))
+        return Run(statistics.median(r.seconds for r in runs), int(statistics.median(r.max_rss_kib for r in runs)), 0)
 
-    ref_full, our_full = median(full["dumb-pypi 1.15"]), median(full["ours"])
+    ref_full = median(full["dumb-pypi 1.15"])._replace(peak_pss_kib=pss["dumb-pypi 1.15"])
+    our_full = median(full["ours"])._replace(peak_pss_kib=pss["ours"])
     ref_partial, our_partial = median(partial["dumb-pypi 1.15"]), median(partial["ours"])
     floor_run = median(floor)
     figures = {
@@ -208,7 +222,9 @@ def main() -> int:
         },
     }
     ratios = figures["ratios"]
-    print(f"list: {args.list} ({sum(1 for _ in open(args.list))} lines), {args.runs} run(s), medians")
+    with open(args.list) as f:
+        line_count = sum(1 for _ in f)
+    print(f"list: {args.list} ({line_count} lines), {args.runs} run(s), medians")
     print(f"our tree: {files} files, {size / 1e6:.1f} MB")
     print(f"{'':28}{'dumb-pypi 1.15':>16}{'ours':>10}{'floor':>10}")
     print(f"{'full build (s)':28}{ref_full.seconds:16.2f}{our_full.seconds:10.2f}{floor_run.seconds:10.2f}")
@@ -221,7 +237,7 @@ def main() -> int:
     print(f"full build / floor:   {ratios['full_vs_floor']:.2f}x (target <= 2x)")
     print(f"peak RSS ours / ref:  {ratios['rss_ours_over_reference']:.2f} (main process only, ru_maxrss; target <= 1)")
     print(f"peak PSS ours / ref:  {ratios['tree_pss_ours_over_reference']:.2f} (sum over the process tree, "
-          "sampled every 20 ms; target <= 1)")
+          "sampled every 20 ms in a separate run; target <= 1)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(figures, f, indent=2)

@@ -31,6 +31,7 @@ __all__ = [
     "Manifest",
     "ManifestLines",
     "TreeWriter",
+    "digest_line",
     "entry_from_digest_line",
     "entry_sha256",
     "entry_size",
@@ -38,7 +39,6 @@ __all__ = [
     "manifest_lines",
     "merge_lines",
     "read_manifest",
-    "root_digest",
     "write_manifest",
 ]
 
@@ -73,16 +73,14 @@ def _chunks(paths: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
         yield paths[start:start + size]
 
 
+def digest_line(path: str, sha256: str, size: int) -> str:
+    """A file's line in what the root digest hashes: the sha256 of these
+    lines, in path order, is the tree's root digest."""
+    return f"{sha256} {size} {path}\n"
+
+
 def _digest_line(path: str, entry: Entry) -> str:
-    return f"{entry_sha256(entry)} {entry_size(entry)} {path}\n"
-
-
-def root_digest(files: Manifest, paths: list[str] | None = None) -> str:
-    """sha256 over the lines "<sha256> <size> <path>\\n" in path order."""
-    digest = hashlib.sha256()
-    for chunk in _chunks(paths if paths is not None else sorted(files)):
-        digest.update("".join(_digest_line(p, files[p]) for p in chunk).encode())
-    return "sha256:" + digest.hexdigest()
+    return digest_line(path, entry_sha256(entry), entry_size(entry))
 
 
 class ManifestLines(NamedTuple):

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from dumb_pypi.errors import DumbPypiError
+from dumb_pypi.output import MANIFEST_NAME, digest_line
 
 __all__ = ["DeployError", "Entry", "Tree", "load_manifest", "open_source", "parse_manifest", "safe_relpath"]
 
-MANIFEST = "manifest.json"
+MANIFEST = MANIFEST_NAME
 _CHUNK = 1 << 20
 
 
@@ -63,7 +64,7 @@ def safe_relpath(path: str, where: str) -> str:
 
 
 def root_digest(files: dict[str, Entry]) -> str:
-    lines = "".join(f"{e.sha256} {e.size} {p}\n" for p, e in sorted(files.items()))
+    lines = "".join(digest_line(p, e.sha256, e.size) for p, e in sorted(files.items()))
     return "sha256:" + hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 

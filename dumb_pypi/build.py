@@ -132,8 +132,8 @@ def _split_manifest(previous: State, changed: set[str]) -> tuple[ManifestLines, 
     """The previous manifest's lines without those of the changed projects
     and root pages (which are made again), and the entries of those."""
     paths = previous.manifest.paths
-    spans = [(at, at + 1) for at in (bisect.bisect_left(paths, path) for path in previous.root_paths)
-             if at < len(paths) and paths[at] in previous.root_paths]
+    spans = [(at, at + 1) for path, at in ((path, bisect.bisect_left(paths, path)) for path in previous.root_paths)
+             if at < len(paths) and paths[at] == path]
     for name in changed:
         for directory in _PROJECT_DIRS:
             # A project's paths sort together: "<dir>/<name>/" up to "<dir>/<name>0" ('0' follows '/').

@@ -227,6 +227,7 @@ def _build(argv: Sequence[str]) -> int:
             records = [record for _, record in parse(enumerate(lines, 1))]
         projects = group_projects(records, options.statuses, refuse=refuse_duplicate)
         del records
+
         def project_files(project_lines: list[str]) -> list[Record]:
             parsed = parse(enumerate(project_lines, 1))
             return group_projects(record for _, record in parsed)[0].files

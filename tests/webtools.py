@@ -3,6 +3,7 @@ install from what a build produced (Bazel, Pants)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tarfile
 import threading
@@ -12,7 +13,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-__all__ = ["extract", "static_server"]
+__all__ = ["extract", "pip_install", "static_server"]
 
 
 def extract(tarball: Path, dest: Path) -> Path:
@@ -26,6 +27,17 @@ def extract(tarball: Path, dest: Path) -> Path:
         else:
             tar.extractall(dest)
     return dest
+
+
+def pip_install(python: str | Path, index_url: str, *args: str,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m pip install ARGS` from `index_url` alone: no configuration
+    (--isolated), no cache, no version check; the result, not checked."""
+    return subprocess.run(
+        [str(python), "-m", "pip", "install", "--isolated", "--no-cache-dir", "--disable-pip-version-check",
+         "--index-url", index_url, *args],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

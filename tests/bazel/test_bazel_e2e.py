@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import webtools
 from bazel_support import (
     EXAMPLE_TARGETS,
     Checkout,
@@ -47,24 +48,7 @@ def pip_venv(path: Path) -> Path:
 
 
 def pip_install(bindir: Path, index_url: str, *requirements: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            str(bindir / "python"),
-            "-m",
-            "pip",
-            "install",
-            "--isolated",
-            "--no-cache-dir",
-            "--disable-pip-version-check",
-            "--index-url",
-            index_url,
-            *requirements,
-        ],
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return webtools.pip_install(bindir / "python", index_url, *requirements, env=clean_env())
 
 
 def uv_install(path: Path, index_url: str, *requirements: str) -> Path:

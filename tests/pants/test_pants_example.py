@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from webtools import pip_install
 
 pytestmark = pytest.mark.pants
 
@@ -64,28 +65,7 @@ def test_pip_installs_both_distributions_from_the_served_tarball(
 ) -> None:
     url = serve(extract(example_built.dist / "index.tar.gz", tmp_path / "web"))
     site = tmp_path / "site"
-    pip = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--isolated",
-            "--no-cache-dir",
-            "--disable-pip-version-check",
-            "--target",
-            str(site),
-            "--index-url",
-            f"{url}/simple/",
-            "shout",
-            "hello-prebuilt",
-        ],
-        env=pip_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    pip = pip_install(sys.executable, f"{url}/simple/", "--target", str(site), "shout", "hello-prebuilt", env=pip_env)
     assert pip.returncode == 0, pip.stdout + pip.stderr
     # shout requires greet==1.0.0: pip found it in the same index.
     assert "Successfully installed greet-1.0.0 hello-prebuilt-0.1.0 shout-2.1.0" in pip.stdout

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,9 +34,9 @@ CHECKOUT_ENTRIES = [
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "bazel-*", "user.bazelrc")
 
 
-def copy_checkout(dest: Path, source: Path = REPO) -> Path:
-    """A fresh copy of the repository's Bazel side at `dest`."""
-    for entry in CHECKOUT_ENTRIES:
+def copy_checkout(dest: Path, source: Path = REPO, entries: Sequence[str] = CHECKOUT_ENTRIES) -> Path:
+    """A fresh copy of the repository's Bazel side (`entries` of it) at `dest`."""
+    for entry in entries:
         src = source / entry
         if src.is_dir():
             shutil.copytree(src, dest / entry, ignore=IGNORED, symlinks=True)

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from bazel.harness import IGNORED, copy_checkout
 
 pytestmark = [pytest.mark.pants, pytest.mark.bazel]
 
@@ -49,15 +50,8 @@ pypi_index(
 def bazel_checkout(dest: Path, dumb_pypi: Path, dists: list[Path]) -> Path:
     """A copy of the repository's Bazel side, with the `dumb_pypi` the Pants run
     used, and a workspace indexing `dists`."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "bazel-*", "user.bazelrc")
-    shutil.copytree(dumb_pypi, dest / "dumb_pypi", ignore=ignore)
-    for entry in BAZEL_SIDE:
-        src = REPO / entry
-        if src.is_dir():
-            shutil.copytree(src, dest / entry, ignore=ignore, symlinks=True)
-        else:
-            (dest / entry).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / entry)
+    shutil.copytree(dumb_pypi, dest / "dumb_pypi", ignore=IGNORED)
+    copy_checkout(dest, entries=BAZEL_SIDE)
     # Under tests/e2e, which the repository's .bazelignore leaves to nested workspaces.
     workspace = dest / "tests/e2e/pants_cross_check"
     (workspace / "dists").mkdir(parents=True)

@@ -20,7 +20,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple, TypeVar
 
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.records import json_string
@@ -66,11 +66,12 @@ def entry_size(entry: Entry) -> int:
 
 
 _CHUNK = 4096  # paths per part when a manifest is streamed
+T = TypeVar("T")
 
 
-def _chunks(paths: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
-    for start in range(0, len(paths), size):
-        yield paths[start:start + size]
+def _chunks(items: list[T], size: int = _CHUNK) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def digest_line(path: str, sha256: str, size: int) -> str:
@@ -351,8 +352,7 @@ class TreeWriter:
         if kept is not None:
             merged = merge_lines(kept, manifest_lines(self.files, paths))
             paths = merged.paths
-            chunks: Iterable[ManifestLines] = (ManifestLines(*(column[at:at + _CHUNK] for column in merged))
-                                               for at in range(0, len(paths), _CHUNK))
+            chunks: Iterable[ManifestLines] = (ManifestLines(*parts) for parts in zip(*map(_chunks, merged)))
         else:
             chunks = (manifest_lines(self.files, chunk) for chunk in _chunks(paths))
         self.listed = paths  # every path in the tree but the manifest's own

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
@@ -10,7 +9,7 @@ from typing import NamedTuple
 
 from dumb_pypi import workers
 from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.output import MANIFEST_NAME, Manifest, ManifestLines, TreeWriter, entry_from_digest_line
+from dumb_pypi.output import MANIFEST_NAME, Manifest, OldManifest, TreeWriter
 from dumb_pypi.pages import Links, Renderer, Site, Summary
 from dumb_pypi.pages.links import pool_path
 from dumb_pypi.projects import Project, ProjectStatus
@@ -41,7 +40,7 @@ class StateSource(NamedTuple):
     """What a build needs to leave a state (see state.py) behind."""
 
     settings: str  # state.settings_key() of this build
-    lines: dict[str, list[str]]  # each project's input lines, sorted
+    lines: dict[str, str]  # each project's input lines, sorted, each ending with "\n"
     parse: Callable[[list[str]], list[Record]]  # a project's lines -> its files, in index order
 
 
@@ -97,9 +96,9 @@ def rebuild_partial(previous: State, changed: set[str], projects: list[Project],
     of the tree, its summaries and manifest lines come from `previous`."""
     _check_options(projects, options)
     if not changed:  # the tree is up to date
-        _copy_outputs(options, previous.manifest.paths)
+        _copy_outputs(options, previous.manifest.whole.paths)
         return Result(len(previous.summaries), sum(len(s.timestamps) for s in previous.summaries), 0, None)
-    kept, old = _split_manifest(previous, changed)
+    drop, old = _split_manifest(previous, changed)
     writer = TreeWriter(options.output_dir, old=old)
     renderer = _renderer(options)
     lines = {name: value for name, value in previous.lines.items() if name not in changed}
@@ -111,10 +110,10 @@ def rebuild_partial(previous: State, changed: set[str], projects: list[Project],
                      any(any(summary.timestamps) for summary in summaries))
 
     def files_of(name: str) -> list[Record]:  # unchanged projects: parsed again (the feed needs a few)
-        return files[name] if name in files else state.parse(lines[name])
+        return files[name] if name in files else state.parse(lines[name].split("\n")[:-1])
 
     return _build(writer, renderer, projects, summaries, totals, options, state._replace(lines=lines), files_of,
-                  kept=kept)
+                  kept=(previous.manifest, drop))
 
 
 def _renderer(options: Options) -> Renderer:
@@ -128,30 +127,17 @@ def _check_options(projects: list[Project], options: Options) -> None:
         _check_pool_files(projects)
 
 
-def _split_manifest(previous: State, changed: set[str]) -> tuple[ManifestLines, Manifest]:
-    """The previous manifest's lines without those of the changed projects
-    and root pages (which are made again), and the entries of those."""
-    paths = previous.manifest.paths
-    spans = [(at, at + 1) for path, at in ((path, bisect.bisect_left(paths, path)) for path in previous.root_paths)
-             if at < len(paths) and paths[at] == path]
-    for name in changed:
-        for directory in _PROJECT_DIRS:
-            # A project's paths sort together: "<dir>/<name>/" up to "<dir>/<name>0" ('0' follows '/').
-            spans.append((bisect.bisect_left(paths, f"{directory}/{name}/"),
-                          bisect.bisect_left(paths, f"{directory}/{name}0")))
-    spans.sort()
-    old: Manifest = {}
-    kept = ManifestLines([], [], [])
-    start = 0
-    for low, high in spans:
-        for column, lines in zip(kept, previous.manifest):
-            column += lines[start:low]
-        for at in range(low, high):
-            old[paths[at]] = entry_from_digest_line(previous.manifest.digest_lines[at])
-        start = max(start, high)
-    for column, lines in zip(kept, previous.manifest):
-        column += lines[start:]
-    return kept, old
+def _split_manifest(previous: State, changed: set[str]) -> tuple[list[tuple[int, int]], Manifest]:
+    """The spans of the previous manifest's lines that are made again (the
+    changed projects' and the root pages'), and the entries of those lines."""
+    manifest = previous.manifest
+    # "<path>\0" is the first string after <path>; a project's paths sort together,
+    # from "<dir>/<name>/" up to "<dir>/<name>0" ('0' follows '/').
+    spans = [manifest.span(path, path + "\0") for path in previous.root_paths]
+    spans += [manifest.span(f"{directory}/{name}/", f"{directory}/{name}0")
+              for name in changed for directory in _PROJECT_DIRS]
+    paths = manifest.whole.paths
+    return spans, {paths[line]: manifest.entry(line) for low, high in spans for line in range(low, high)}
 
 
 class _Totals(NamedTuple):
@@ -162,10 +148,10 @@ class _Totals(NamedTuple):
 
 def _build(writer: TreeWriter, renderer: Renderer, projects: list[Project], summaries: Iterable[Summary],
            totals: _Totals, options: Options, state: StateSource | None,
-           files_of: Callable[[str], list[Record]], kept: ManifestLines | None) -> Result:
+           files_of: Callable[[str], list[Record]], kept: tuple[OldManifest, list[tuple[int, int]]] | None) -> Result:
     """Write `projects`, then the root pages from `summaries` (every
     project's, in index order), then the manifest (with the `kept` lines of
-    what is left alone) and the state."""
+    what is left alone: the old manifest and the spans of it made again) and the state."""
     state_writer = None
     try:
         if not writer.fresh:

@@ -156,17 +156,17 @@ def _read_inputs(args: argparse.Namespace, refuse: Callable[[str, str], None],
 
 
 def _source_lines(projects: list[Project], lines: list[str], json_lines: bool,
-                  skip: set[str]) -> dict[str, list[str]]:
-    """Each project's input lines (sorted), for the state; projects in `skip`
-    are left out (all their lines then count as new next time: their
-    refusals are named again)."""
-    by_project: dict[str, list[str]] = {}
+                  skip: set[str]) -> dict[str, str]:
+    """Each project's input lines (sorted, each ending with a line break),
+    for the state; projects in `skip` are left out (all their lines then
+    count as new next time: their refusals are named again)."""
+    by_project: dict[str, str] = {}
     for project in projects:
         if project.name not in skip:
-            # A plain list's line is the filename: keep that string, not a second copy.
-            by_project[project.name] = sorted(
-                lines[int((record.origin or "").rpartition(":")[2]) - 1] if json_lines else record.filename
-                for record in project.files)
+            # A plain list's line is the filename.
+            by_project[project.name] = "".join(sorted(
+                (lines[int((record.origin or "").rpartition(":")[2]) - 1] if json_lines else record.filename) + "\n"
+                for record in project.files))
     return by_project
 
 

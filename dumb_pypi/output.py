@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import json
 import os
 import re
 import shutil
+from array import array
 from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO, NamedTuple, TypeVar
+from typing import BinaryIO, NamedTuple
 
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.records import json_string
@@ -29,15 +31,15 @@ __all__ = [
     "MANIFEST_NAME",
     "Entry",
     "Manifest",
-    "ManifestLines",
+    "ManifestPart",
+    "OldManifest",
     "TreeWriter",
     "digest_line",
     "entry_from_digest_line",
     "entry_sha256",
     "entry_size",
     "make_entry",
-    "manifest_lines",
-    "merge_lines",
+    "manifest_part",
     "read_manifest",
     "write_manifest",
 ]
@@ -66,10 +68,9 @@ def entry_size(entry: Entry) -> int:
 
 
 _CHUNK = 4096  # paths per part when a manifest is streamed
-T = TypeVar("T")
 
 
-def _chunks(items: list[T], size: int = _CHUNK) -> Iterator[list[T]]:
+def _chunks(items: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -84,23 +85,26 @@ def _digest_line(path: str, entry: Entry) -> str:
     return digest_line(path, entry_sha256(entry), entry_size(entry))
 
 
-class ManifestLines(NamedTuple):
-    """Part of a manifest as text, in path order: each path with its line of
-    manifest.json and its line of the root digest. A partial rebuild keeps
-    the lines of what it did not touch instead of formatting 100k again."""
+class ManifestPart(NamedTuple):
+    """Consecutive lines of a manifest, in path order, as texts: each path's
+    line of manifest.json (ending with a comma) and its line of the root
+    digest, with the length of each line. A partial rebuild cuts the texts
+    of the previous manifest between lines instead of holding 100k strings."""
 
     paths: list[str]
-    json_lines: list[str]
-    digest_lines: list[str]
+    json_text: str
+    digest_text: str
+    json_sizes: array[int]
+    digest_sizes: array[int]
 
 
-def manifest_lines(files: Manifest, paths: list[str]) -> ManifestLines:
+def manifest_part(files: Manifest, paths: list[str]) -> ManifestPart:
     """The lines of `paths` (sorted) in `files`."""
-    return ManifestLines(
-        paths,
-        [f'\n{json_string(p)}:{{"sha256":"{entry_sha256(files[p])}","size":{entry_size(files[p])}}}' for p in paths],
-        [_digest_line(p, files[p]) for p in paths],
-    )
+    json_lines = [f'\n{json_string(p)}:{{"sha256":"{entry_sha256(files[p])}","size":{entry_size(files[p])}}},'
+                  for p in paths]
+    digest_lines = [_digest_line(p, files[p]) for p in paths]
+    return ManifestPart(paths, "".join(json_lines), "".join(digest_lines),
+                        array("L", map(len, json_lines)), array("L", map(len, digest_lines)))
 
 
 def entry_from_digest_line(line: str) -> Entry:
@@ -108,24 +112,61 @@ def entry_from_digest_line(line: str) -> Entry:
     return make_entry(bytes.fromhex(sha256), int(size))
 
 
-def merge_lines(kept: ManifestLines, new: ManifestLines) -> ManifestLines:
-    """Both in path order, no path in both: one in path order (`kept` is reused)."""
-    if len(new.paths) > 1000:  # many: one sort beats moving the lists for each
-        rows = sorted([*zip(*kept), *zip(*new)])
-        paths, json_lines, digest_lines = (list(column) for column in zip(*rows))
-        return ManifestLines(paths, json_lines, digest_lines)
-    for path, json_line, digest_line in zip(*new):
-        at = bisect.bisect_left(kept.paths, path)
-        kept.paths.insert(at, path)
-        kept.json_lines.insert(at, json_line)
-        kept.digest_lines.insert(at, digest_line)
-    return kept
+class OldManifest:
+    """The manifest of a tree that a partial rebuild updates, as one part."""
+
+    def __init__(self, whole: ManifestPart) -> None:
+        self.whole = whole
+        self._json_starts = list(itertools.accumulate(whole.json_sizes, initial=0))
+        self._digest_starts = list(itertools.accumulate(whole.digest_sizes, initial=0))
+
+    def span(self, low: str, high: str) -> tuple[int, int]:
+        """The lines of the paths from `low` up to (not including) `high`."""
+        paths = self.whole.paths
+        return bisect.bisect_left(paths, low), bisect.bisect_left(paths, high)
+
+    def entry(self, line: int) -> Entry:
+        return entry_from_digest_line(self.whole.digest_text[self._digest_starts[line]:self._digest_starts[line + 1]])
+
+    def lines(self, low: int, high: int) -> ManifestPart:
+        whole, json_at, digest_at = self.whole, self._json_starts, self._digest_starts
+        return ManifestPart(whole.paths[low:high], whole.json_text[json_at[low]:json_at[high]],
+                            whole.digest_text[digest_at[low]:digest_at[high]], whole.json_sizes[low:high],
+                            whole.digest_sizes[low:high])
+
+    def merge(self, drop: list[tuple[int, int]], files: Manifest) -> Iterator[ManifestPart]:
+        """The lines outside the `drop` spans, merged with those of `files`
+        (no path of which is kept), in path order."""
+        kept = []
+        start = 0
+        for low, high in sorted(drop):
+            if low > start:
+                kept.append((start, low))
+            start = max(start, high)
+        if start < len(self.whole.paths):
+            kept.append((start, len(self.whole.paths)))
+        new = sorted(files)
+        # Where each new path goes: before the old line it would be inserted at.
+        places = [bisect.bisect_left(self.whole.paths, path) for path in new]
+        done = 0
+        for low, high in kept:
+            while low < high:
+                first = done
+                while done < len(new) and places[done] <= low:
+                    done += 1
+                if done > first:
+                    yield manifest_part(files, new[first:done])
+                cut = places[done] if done < len(new) and places[done] < high else high
+                yield self.lines(low, cut)
+                low = cut
+        if done < len(new):
+            yield manifest_part(files, new[done:])
 
 
 _DIGEST_PLACEHOLDER = "sha256:" + "0" * 64
 
 
-def write_manifest(chunks: Iterable[ManifestLines], destination: str) -> str:
+def write_manifest(parts: Iterable[ManifestPart], destination: str) -> str:
     """Write the manifest document (one file per line, so two manifests diff
     well) from its lines in path order; returns the root digest. Streamed:
     the digest, known at the end, is written over a placeholder of its size."""
@@ -134,13 +175,12 @@ def write_manifest(chunks: Iterable[ManifestLines], destination: str) -> str:
         f.write(f'{{"format":{_MANIFEST_FORMAT},"root_digest":"')
         at = f.tell()
         f.write(f'{_DIGEST_PLACEHOLDER}","files":{{')
-        separator = ""
-        for chunk in chunks:
-            if chunk.paths:
-                f.write(separator + ",".join(chunk.json_lines))
-                digest.update("".join(chunk.digest_lines).encode())
-                separator = ","
-        f.write("\n}}\n")
+        last = ""  # written one part late: the last line's comma is cut
+        for part in parts:
+            f.write(last)
+            last = part.json_text
+            digest.update(part.digest_text.encode())
+        f.write(last[:-1] + "\n}}\n")
         root = "sha256:" + digest.hexdigest()
         f.seek(at)
         f.write(root)
@@ -192,10 +232,10 @@ def _read_manifest_json(text: str) -> Manifest | None:
         return None
 
 
-def _tee(chunks: Iterable[ManifestLines], sink: Callable[[ManifestLines], None]) -> Iterator[ManifestLines]:
-    for chunk in chunks:
-        sink(chunk)
-        yield chunk
+def _tee(parts: Iterable[ManifestPart], sink: Callable[[ManifestPart], None]) -> Iterator[ManifestPart]:
+    for part in parts:
+        sink(part)
+        yield part
 
 
 def _write_file(path: str, data: bytes) -> None:
@@ -338,31 +378,35 @@ class TreeWriter:
             start = end + 41
         self.changed += changed
 
-    def finish(self, kept: ManifestLines | None = None,
-               sink: Callable[[ManifestLines], None] | None = None) -> str:
-        """Remove stale files, write the manifest (what was written here plus
-        the `kept` lines of what a partial rebuild left alone; `sink` sees it
-        in path order), and put the tree in place. Returns the root digest."""
+    def finish(self, kept: tuple[OldManifest, list[tuple[int, int]]] | None = None,
+               sink: Callable[[ManifestPart], None] | None = None) -> str:
+        """Remove stale files, write the manifest (what was written here plus,
+        in a partial rebuild, the lines of the old manifest outside the
+        `kept` spans; `sink` sees it in path order), and put the tree in
+        place. Returns the root digest."""
         for path in sorted((path for path in self.old if path not in self.files), reverse=True):
             full = os.path.join(self.root, path)
             if os.path.isfile(full):
                 os.remove(full)
                 self._prune(os.path.dirname(path))
-        paths = sorted(self.files)
+        self.listed: list[str] = []  # every path in the tree but the manifest's own
         if kept is not None:
-            merged = merge_lines(kept, manifest_lines(self.files, paths))
-            paths = merged.paths
-            chunks: Iterable[ManifestLines] = (ManifestLines(*parts) for parts in zip(*map(_chunks, merged)))
+            old, drop = kept
+            parts: Iterable[ManifestPart] = old.merge(drop, self.files)
         else:
-            chunks = (manifest_lines(self.files, chunk) for chunk in _chunks(paths))
-        self.listed = paths  # every path in the tree but the manifest's own
+            parts = (manifest_part(self.files, chunk) for chunk in _chunks(sorted(self.files)))
+        parts = (self._list(part) for part in parts)
         tmp = self._tmp_path()
-        digest = write_manifest(_tee(chunks, sink) if sink else chunks, tmp)
+        digest = write_manifest(_tee(parts, sink) if sink else parts, tmp)
         os.replace(tmp, self._target(MANIFEST_NAME))
         shutil.rmtree(self._tmp)
         if self.fresh:
             os.rename(self.root, self.output_dir)
         return digest
+
+    def _list(self, part: ManifestPart) -> ManifestPart:
+        self.listed += part.paths
+        return part
 
     def abandon(self) -> None:
         """Stop: an existing tree keeps what was already replaced (each file

@@ -14,21 +14,26 @@ build killed half-way leaves no state, and the next build is a full one.
 
 from __future__ import annotations
 
+import itertools
 import marshal
+import mmap
 import os
+import shutil
+import tempfile
+from array import array
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, BinaryIO, NamedTuple
+from typing import IO, Any, BinaryIO, NamedTuple
 
 from dumb_pypi import __version__
 from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.output import ManifestLines, read_root_digest
+from dumb_pypi.output import ManifestPart, OldManifest, read_root_digest
 from dumb_pypi.pages import Summary
 from dumb_pypi.records import Record
 
 __all__ = ["STATE_NAME", "Parse", "State", "StateWriter", "changed_records", "discard", "load", "settings_key"]
 
 STATE_NAME = ".dumb-pypi-state"
-_FORMAT = 1
+_FORMAT = 2
 
 
 def settings_key(*settings: object) -> str:
@@ -37,53 +42,99 @@ def settings_key(*settings: object) -> str:
 
 
 class State(NamedTuple):
-    lines: dict[str, list[str]]  # project -> the input lines that name it, sorted
+    lines: dict[str, str]  # project -> the input lines that name it, sorted, each ending with "\n"
     summaries: list[Summary]  # by project name
     root_paths: list[str]  # the root pages' paths
-    manifest: ManifestLines  # every path in the tree but manifest.json
+    manifest: OldManifest  # every path in the tree but manifest.json
+
+
+# The file is a sequence of values, each behind its 8-byte length: small ones
+# marshalled, and large texts and arrays raw (UTF-8; machine integers), so
+# that loading and saving is mostly copying, not one object per line:
+#   the header: ("dumb-pypi state", settings), marshalled
+#   the projects with input lines: names, lines, the size of each one's lines
+#   the summaries: names, home rows, changelog rows, packages.json lines, the
+#     size of each project's share of the three, upload times, file counts
+#   the root pages' paths, marshalled
+#   the manifest: paths, manifest.json lines, root digest lines, their sizes
+#   the root digest, marshalled
+# Summaries and manifest lines come one by one while the tree is written and
+# are not held: each value goes to its own temporary file first.
+_SUMMARY_VALUES = ("names", "homes", "changelogs", "packages", "home sizes", "changelog sizes", "packages sizes",
+                   "stamps", "counts")
+_MANIFEST_VALUES = ("paths", "json", "digest", "json sizes", "digest sizes")
 
 
 def _path(output_dir: str) -> str:
     return os.path.join(output_dir, STATE_NAME)
 
 
-def _sections(data: bytes) -> Iterator[Any]:
-    """The marshalled values of a state file, each behind its 8-byte length
-    (marshal.load() on a file reads object by object: 10x slower)."""
-    view = memoryview(data)
-    at = 0
-    while at < len(view):
-        size = int.from_bytes(view[at:at + 8], "little")
-        yield marshal.loads(view[at + 8:at + 8 + size])
-        at += 8 + size
+class _Reader:
+    def __init__(self, view: memoryview) -> None:
+        self._view = view
+        self._at = 0
+
+    def raw(self) -> memoryview:
+        size = int.from_bytes(self._view[self._at:self._at + 8], "little")
+        self._at += 8 + size
+        if self._at > len(self._view):
+            raise EOFError
+        return self._view[self._at - size:self._at]
+
+    def value(self) -> Any:
+        return marshal.loads(self.raw())
+
+    def text(self) -> str:
+        return str(self.raw(), "utf-8", "surrogatepass")
+
+    def sizes(self, code: str = "L") -> array[int]:
+        values = array(code)
+        values.frombytes(self.raw())
+        return values
+
+
+def _cut(text: str, sizes: array[int]) -> list[str]:
+    """`text` cut into pieces of `sizes`."""
+    starts = list(itertools.accumulate(sizes, initial=0))
+    return [text[start:end] for start, end in zip(starts, starts[1:])]
+
+
+def _lines(text: str) -> list[str]:
+    """Each ends with a line break."""
+    return text[:-1].split("\n") if text else []
 
 
 def load(output_dir: str, settings: str) -> State | None:
     """The state of the tree in `output_dir`, if it is there and still matches."""
     try:
-        with open(_path(output_dir), "rb") as f:
-            sections = _sections(f.read())
-        if next(sections) != ("dumb-pypi state", settings):
+        with open(_path(output_dir), "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data, \
+                memoryview(data) as view:
+            state = _read(_Reader(view), settings)
+        if state is None or read_root_digest(output_dir) != state[1]:
             return None
-        lines: dict[str, list[str]] = {}
-        while (part := next(sections)) is not None:
-            lines.update(part)
-        summaries: list[Summary] = []
-        while (part := next(sections)) is not None:
-            summaries += map(Summary._make, part)
-        root_paths: list[str] = next(sections)
-        paths: list[str] = []
-        json_lines: list[str] = []
-        digest_lines: list[str] = []
-        while (chunk := next(sections)) is not None:  # each part: three texts, see __call__()
-            paths += chunk[0].split("\n")
-            json_lines += ["\n" + line for line in chunk[1].split("\n")[1:]]
-            digest_lines += chunk[2].splitlines(keepends=True)
-        if next(sections) != read_root_digest(output_dir):
-            return None
-    except (OSError, EOFError, ValueError, TypeError, IndexError, StopIteration, DumbPypiError):
+    except (OSError, EOFError, ValueError, TypeError, IndexError, DumbPypiError):
         return None  # none, unreadable or from another build: build in full
-    return State(lines, summaries, root_paths, ManifestLines(paths, json_lines, digest_lines))
+    return state[0]
+
+
+def _read(reader: _Reader, settings: str) -> tuple[State, str] | None:
+    if reader.value() != ("dumb-pypi state", settings):
+        return None
+    line_names = _lines(reader.text())
+    lines = dict(zip(line_names, _cut(reader.text(), reader.sizes())))
+    names = _lines(reader.text())
+    texts = [reader.text() for _ in range(3)]
+    homes, changelogs, packages = (_cut(text, reader.sizes()) for text in texts)
+    stamps = reader.sizes("q")
+    file_starts = list(itertools.accumulate(reader.sizes(), initial=0))
+    if not len(names) == len(homes) == len(file_starts) - 1 or file_starts[-1] != len(stamps):
+        raise ValueError("inconsistent state")
+    summaries = [Summary(name, home, stamps[start:end].tolist(), changelog, package)
+                 for name, home, changelog, package, start, end
+                 in zip(names, homes, changelogs, packages, file_starts, file_starts[1:])]
+    root_paths: list[str] = reader.value()
+    manifest = ManifestPart(_lines(reader.text()), reader.text(), reader.text(), reader.sizes(), reader.sizes())
+    return State(lines, summaries, root_paths, OldManifest(manifest)), reader.value()
 
 
 def discard(output_dir: str) -> None:
@@ -95,60 +146,98 @@ def discard(output_dir: str) -> None:
 
 
 class StateWriter:
-    """Writes the state while the manifest is written (as its `sink`), into a
-    file beside the tree that finish() moves into it."""
+    """Writes the state while the tree is finished (it is the manifest's
+    `sink`), into a file beside the tree that finish() moves into it."""
 
-    def __init__(self, output_dir: str, settings: str, lines: dict[str, list[str]]) -> None:
+    def __init__(self, output_dir: str, settings: str, lines: dict[str, str]) -> None:
         self.output_dir = os.path.abspath(output_dir)
         parent, name = os.path.split(self.output_dir)
         self._tmp = os.path.join(parent, f".{name}.dumb-pypi-state.tmp")
         self._file: BinaryIO = open(self._tmp, "wb")  # noqa: SIM115 - closed by finish() or abandon()
-        self._put(("dumb-pypi state", settings))
-        # In name order (each project's lines come sorted), so the same tree
-        # has the same state however it was built; in parts, as each part is
-        # built in memory.
+        # Unnamed files (gone once closed, even if this process is killed), beside the tree.
+        self._spools: dict[str, IO[bytes]] = {
+            value: tempfile.TemporaryFile(dir=parent)  # noqa: SIM115 - closed by finish() or abandon()
+            for value in (*_SUMMARY_VALUES, *_MANIFEST_VALUES)}
+        self._put(marshal.dumps(("dumb-pypi state", settings), 2))
+        # In name order, so the same tree has the same state however it was built.
         names = sorted(lines)
-        for start in range(0, len(names), 1024):
-            self._put({name: lines[name] for name in names[start:start + 1024]})
-        self._put(None)
-        self._summaries: list[tuple[object, ...]] = []
+        self._put(_encode("".join(name + "\n" for name in names)))
+        self._put(_encode("".join(lines[name] for name in names)))
+        self._put(array("L", [len(lines[name]) for name in names]).tobytes())
+        self._summaries: list[Summary] = []
+        self._root_paths: list[str] = []
 
-    def add_summary(self, summary: Summary) -> Summary:
-        """Keep a project's summary (they come in index order); returns it."""
-        self._summaries.append(tuple(summary))
-        if len(self._summaries) == 256:  # written in parts, not held: memory
-            self._put(self._summaries)
-            self._summaries = []
-        return summary
-
-    def end_summaries(self, root_paths: list[str]) -> None:
-        if self._summaries:
-            self._put(self._summaries)
-        self._put(None)
-        self._put(root_paths)
-
-    def _put(self, value: Any) -> None:
-        data = marshal.dumps(value, 2)  # version 2: no back-references, so equal values give equal bytes
+    def _put(self, data: bytes) -> None:
         self._file.write(len(data).to_bytes(8, "little"))
         self._file.write(data)
 
-    def __call__(self, chunk: ManifestLines) -> None:
-        # Three texts, not 3 x 4096 strings: 10x faster to save and load. No
-        # path holds a line break, and each json line starts with one.
-        self._put(("\n".join(chunk.paths), "".join(chunk.json_lines), "".join(chunk.digest_lines)))
+    def _spool(self, values: dict[str, str | bytes]) -> None:
+        for value, data in values.items():
+            self._spools[value].write(_encode(data) if isinstance(data, str) else data)
+
+    def add_summary(self, summary: Summary) -> Summary:
+        """Keep a project's summary (they come in index order); returns it."""
+        self._summaries.append(summary)
+        if len(self._summaries) == 256:
+            self._spool_summaries()
+        return summary
+
+    def _spool_summaries(self) -> None:
+        if not self._summaries:
+            return
+        names, homes, stamps, changelogs, packages = zip(*self._summaries)
+        self._spool({
+            "names": "".join(name + "\n" for name in names),
+            "homes": "".join(homes), "changelogs": "".join(changelogs), "packages": "".join(packages),
+            "home sizes": array("L", map(len, homes)).tobytes(),
+            "changelog sizes": array("L", map(len, changelogs)).tobytes(),
+            "packages sizes": array("L", map(len, packages)).tobytes(),
+            "stamps": array("q", itertools.chain.from_iterable(stamps)).tobytes(),
+            "counts": array("L", map(len, stamps)).tobytes(),
+        })
+        self._summaries = []
+
+    def end_summaries(self, root_paths: list[str]) -> None:
+        self._spool_summaries()
+        self._root_paths = root_paths
+
+    def __call__(self, part: ManifestPart) -> None:
+        self._spool({
+            "paths": "".join(path + "\n" for path in part.paths), "json": part.json_text,
+            "digest": part.digest_text, "json sizes": part.json_sizes.tobytes(),
+            "digest sizes": part.digest_sizes.tobytes(),
+        })
+
+    def _copy_spools(self, values: Iterable[str]) -> None:
+        for value in values:
+            spool = self._spools[value]
+            self._file.write(spool.tell().to_bytes(8, "little"))
+            spool.seek(0)
+            shutil.copyfileobj(spool, self._file, 1 << 20)
 
     def finish(self, root_digest: str) -> None:
-        self._put(None)
-        self._put(root_digest)
-        self._file.close()
+        self._copy_spools(_SUMMARY_VALUES)
+        self._put(marshal.dumps(self._root_paths, 2))
+        self._copy_spools(_MANIFEST_VALUES)
+        self._put(marshal.dumps(root_digest, 2))
+        self._close()
         os.replace(self._tmp, _path(self.output_dir))
 
-    def abandon(self) -> None:
+    def _close(self) -> None:
+        for spool in self._spools.values():
+            spool.close()
         self._file.close()
+
+    def abandon(self) -> None:
+        self._close()
         try:
             os.remove(self._tmp)
         except FileNotFoundError:
             pass
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
 
 
 Parse = Callable[[Iterable[tuple[int, str]]], Iterator[tuple[int, Record]]]
@@ -158,10 +247,17 @@ def changed_records(state: State, lines: list[str], parse: Parse) -> tuple[set[s
     """The projects whose lines differ between the state and `lines`, and the
     (line number, record) of every line of theirs in `lines`, in line order:
     what a full build would have made of them. Only these lines are parsed."""
-    known = {line: name for name, project_lines in state.lines.items() for line in project_lines}
+    known = set("".join(state.lines.values()).split("\n"))
     new = list(parse((number, line) for number, line in enumerate(lines, 1) if line not in known))
-    changed = {known[line] for line in known.keys() - set(lines)} | {record.name for _, record in new}
+    changed = {record.name for _, record in new}
+    gone = known.difference(lines)
+    gone.discard("")
+    if gone:
+        # Lines of the state were all indexed before: parsing them again names their projects.
+        changed.update(record.name for _, record in parse((0, line) for line in gone))
     if not changed:
         return changed, []
-    again = parse((number, line) for number, line in enumerate(lines, 1) if known.get(line) in changed)
+    theirs = set("".join(state.lines.get(name, "") for name in changed).split("\n"))
+    theirs.discard("")
+    again = parse((number, line) for number, line in enumerate(lines, 1) if line in theirs)
     return changed, sorted([*new, *again], key=lambda pair: pair[0])

@@ -18,7 +18,6 @@ import itertools
 import marshal
 import mmap
 import os
-import shutil
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -43,6 +42,7 @@ def settings_key(*settings: object) -> str:
 
 class State(NamedTuple):
     lines: dict[str, str]  # project -> the input lines that name it, sorted, each ending with "\n"
+    lines_text: str  # all of them, in project order
     summaries: list[Summary]  # by project name
     root_paths: list[str]  # the root pages' paths
     manifest: OldManifest  # every path in the tree but manifest.json
@@ -121,7 +121,8 @@ def _read(reader: _Reader, settings: str) -> tuple[State, str] | None:
     if reader.value() != ("dumb-pypi state", settings):
         return None
     line_names = _lines(reader.text())
-    lines = dict(zip(line_names, _cut(reader.text(), reader.sizes())))
+    lines_text = reader.text()
+    lines = dict(zip(line_names, _cut(lines_text, reader.sizes())))
     names = _lines(reader.text())
     texts = [reader.text() for _ in range(3)]
     homes, changelogs, packages = (_cut(text, reader.sizes()) for text in texts)
@@ -134,7 +135,7 @@ def _read(reader: _Reader, settings: str) -> tuple[State, str] | None:
                  in zip(names, homes, changelogs, packages, file_starts, file_starts[1:])]
     root_paths: list[str] = reader.value()
     manifest = ManifestPart(_lines(reader.text()), reader.text(), reader.text(), reader.sizes(), reader.sizes())
-    return State(lines, summaries, root_paths, OldManifest(manifest)), reader.value()
+    return State(lines, lines_text, summaries, root_paths, OldManifest(manifest)), reader.value()
 
 
 def discard(output_dir: str) -> None:
@@ -211,9 +212,11 @@ class StateWriter:
     def _copy_spools(self, values: Iterable[str]) -> None:
         for value in values:
             spool = self._spools[value]
-            self._file.write(spool.tell().to_bytes(8, "little"))
-            spool.seek(0)
-            shutil.copyfileobj(spool, self._file, 1 << 20)
+            size = spool.tell()
+            self._file.write(size.to_bytes(8, "little"))
+            self._file.flush()
+            spool.flush()
+            _copy_file(spool.fileno(), self._file.fileno(), size)
 
     def finish(self, root_digest: str) -> None:
         self._copy_spools(_SUMMARY_VALUES)
@@ -236,6 +239,21 @@ class StateWriter:
             pass
 
 
+def _copy_file(source: int, destination: int, size: int) -> None:
+    """The first `size` bytes of `source` appended to `destination` (file descriptors)."""
+    done = 0
+    try:
+        while done < size:  # in the kernel, without a copy through this process
+            done += os.sendfile(destination, source, done, size - done)
+    except (AttributeError, OSError):  # no sendfile() between files here (not Linux)
+        os.lseek(source, done, os.SEEK_SET)
+        while done < size:
+            chunk = memoryview(os.read(source, min(size - done, 1 << 20)))
+            done += len(chunk)
+            while chunk:
+                chunk = chunk[os.write(destination, chunk):]
+
+
 def _encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
@@ -247,17 +265,15 @@ def changed_records(state: State, lines: list[str], parse: Parse) -> tuple[set[s
     """The projects whose lines differ between the state and `lines`, and the
     (line number, record) of every line of theirs in `lines`, in line order:
     what a full build would have made of them. Only these lines are parsed."""
-    known = set("".join(state.lines.values()).split("\n"))
+    known = set(_lines(state.lines_text))
     new = list(parse((number, line) for number, line in enumerate(lines, 1) if line not in known))
     changed = {record.name for _, record in new}
     gone = known.difference(lines)
-    gone.discard("")
     if gone:
         # Lines of the state were all indexed before: parsing them again names their projects.
         changed.update(record.name for _, record in parse((0, line) for line in gone))
-    if not changed:
-        return changed, []
-    theirs = set("".join(state.lines.get(name, "") for name in changed).split("\n"))
-    theirs.discard("")
+    theirs = set(_lines("".join(state.lines.get(name, "") for name in changed)))
+    if not theirs:  # only new projects, or none changed
+        return changed, new
     again = parse((number, line) for number, line in enumerate(lines, 1) if line in theirs)
     return changed, sorted([*new, *again], key=lambda pair: pair[0])

@@ -22,7 +22,7 @@ from dumb_pypi.records import Record, dumps, record_to_json
 if TYPE_CHECKING:
     from dumb_pypi.projects import Project, ProjectStatus
 
-# The index step's modules (pages, Jinja, the writer) are imported inside
+# The index step's modules (pages, the writer) are imported inside
 # _build(): `dumb-pypi record` runs once per file in Bazel and Pants, and
 # importing them would be most of its time.
 

@@ -1,18 +1,15 @@
 """The pages people read: home with search, one page per project, the
-changelog and an Atom feed of releases. Everything from input is escaped by
-Jinja's autoescaping."""
+changelog and an Atom feed of releases. Plain f-strings, no template engine
+(the generator's only dependency is `packaging`): every value from input goes
+through escape(), and only this module's own markup is left unescaped."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from collections.abc import Iterable
-from html import escape  # plain str: rows are joined, then marked safe once
-from typing import Any, NamedTuple
-
-import jinja2
-from markupsafe import Markup
-from markupsafe import escape as markup_escape
+from html import escape
+from typing import NamedTuple
 
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record
@@ -61,16 +58,15 @@ def _project_row(record: Record, url: str) -> str:
 
 
 def home_row(project: Project) -> str:
-    """The project's line on the home page (Jinja's escaping, as the template had)."""
+    """The project's line on the home page."""
     latest = project.latest
-    name = markup_escape(project.name)
-    summary = f' <span class="muted">{markup_escape(latest.summary)}</span>' if latest.summary else ""
+    name = escape(project.name)
+    summary = f' <span class="muted">{escape(latest.summary)}</span>' if latest.summary else ""
     return (f'<a href="project/{name}/" data-name="{name}"><strong>{name}</strong> '
-            f'{markup_escape(latest.version or "")}{summary}</a>\n')
+            f'{escape(latest.version or "")}{summary}</a>\n')
 
 
 def changelog_row(record: Record, url: str) -> str:
-    # Built without Jinja: the changelog has a row for every file in the index.
     yanked = ' <span class="yanked">yanked</span>' if record.yanked_reason is not None else ""
     return (f'<tr><td><a href="{escape(url)}">{escape(record.filename)}</a>{yanked}</td>'
             f'<td><a href="../project/{record.name}/">{record.name}</a></td><td>{_uploaded(record)}</td>'
@@ -81,59 +77,150 @@ def _iso(timestamp: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
 
 
+_STYLE = """\
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1d2430; background: #fafbfc; }
+header { background: #24364f; color: #fff; padding: 12px 0; }
+header a { color: #fff; text-decoration: none; }
+.width { max-width: 1100px; margin: 0 auto; padding: 0 16px; }
+header .width { display: flex; align-items: center; gap: 16px; }
+header h1 { font-size: 20px; margin: 0; }
+header nav { margin-left: auto; display: flex; gap: 14px; font-size: 14px; }
+.logo { height: 32px; }
+main { padding: 20px 0 40px; }
+code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: 13px; }
+table { border-collapse: collapse; width: 100%; background: #fff; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e3e7ee; vertical-align: top; }
+th { background: #eef2f7; font-weight: 600; }
+.yanked { color: #a33; font-weight: 600; }
+.muted { color: #667085; }
+.hash { word-break: break-all; }
+.nowrap { white-space: nowrap; }
+#search { width: 100%; box-sizing: border-box; padding: 8px 10px; font-size: 16px; border: 1px solid #c5ccd8; border-radius: 4px; }
+.projects a { display: block; padding: 8px 10px; border-bottom: 1px solid #e3e7ee; color: inherit; text-decoration: none; background: #fff; }
+.projects a:hover { background: #eef3ff; }
+.pagination { margin: 12px 0; }
+"""
+
+# Filters the list already on the home page: search works from any static host.
+_SEARCH_SCRIPT = """\
+(function () {
+  // Works from a plain static host: filters the list already on the page.
+  var search = document.getElementById("search");
+  var rows = document.getElementById("projects").getElementsByTagName("a");
+  function normalize(text) { return text.toLowerCase().replace(/[-_.\\s]+/g, "-"); }
+  function filter() {
+    var words = normalize(search.value).split("-").filter(Boolean);
+    for (var i = 0; i < rows.length; i++) {
+      var name = rows[i].getAttribute("data-name");
+      var shown = words.every(function (word) { return name.indexOf(word) !== -1; });
+      rows[i].style.display = shown ? "" : "none";
+    }
+  }
+  search.addEventListener("input", filter);
+  if (search.value) { filter(); }
+})();
+"""
+
+_TABLE_END = "</tbody>\n</table>\n"
+
+
 class WebUI:
     def __init__(self, site: Site) -> None:
         self.site = site
-        self._env = jinja2.Environment(
-            loader=jinja2.PackageLoader("dumb_pypi.pages", "templates"),
-            autoescape=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            auto_reload=False,  # templates do not change during a build: no stat() per page
-        )
-        self._env.globals["site"] = site
+        self._title = escape(site.title)
 
-    def _render(self, template: str, **context: Any) -> str:
-        return self._env.get_template(template).render(**context)
+    def _page(self, root: str, content: str, title: str = "") -> str:
+        """A whole page: the frame every page shares around `content` (markup).
+        `root`: the way back to the tree's root; `title`: escaped, before the site's."""
+        site = self.site
+        logo = ""
+        if site.logo:
+            width = f' width="{site.logo_width}"' if site.logo_width else ""
+            logo = f'<img class="logo" src="{escape(site.logo)}" alt=""{width}>'
+        generated = f'<p class="muted">Generated on {escape(site.generated)}.</p>' if site.generated else ""
+        return (
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<title>{title}{self._title}</title>\n'
+            f'<link rel="alternate" type="application/atom+xml" title="{self._title}: releases" href="{root}feed.xml">\n'
+            f'<style>\n{_STYLE}</style>\n</head>\n<body>\n<header><div class="width">\n'
+            f'{logo}<h1><a href="{root}index.html">{self._title}</a></h1>\n'
+            f'<nav><a href="{root}index.html">Projects</a><a href="{root}changelog/page1.html">Changelog</a>'
+            f'<a href="{root}feed.xml">Feed</a><a href="{root}simple/">Simple index</a></nav>\n'
+            f'</div></header>\n<main class="width">\n{content}{generated}</main>\n</body>\n</html>\n'
+        )
 
     def home(self, rows: list[str]) -> str:
         """The home page, from one home_row() per project."""
-        return self._render("index.html", root="", project_count=len(rows), rows=Markup("".join(rows)))
+        search = (f'<p><input id="search" type="search" placeholder="Filter {len(rows)} projects" autofocus '
+                  'aria-label="Filter projects"></p>\n')
+        return self._page("", f'{search}<div class="projects" id="projects">\n{"".join(rows)}</div>\n'
+                              f'<script>\n{_SEARCH_SCRIPT}</script>\n')
 
     def project(self, project: Project, base: str, tails: list[str]) -> str:
-        # Newest version first for people (wheels first within a version, as
-        # in the index); rows built without Jinja, as for the changelog.
+        # Newest version first for people (wheels first within a version, as in the index).
         releases: dict[str | None, list[str]] = {}
         for record, tail in zip(project.files, tails):
             releases.setdefault(record.version, []).append(_project_row(record, base + tail))
-        rows = Markup("".join(row for release in reversed(releases.values()) for row in release))
-        return self._render("project.html", root="../../", project=project, latest=project.latest, rows=rows)
+        rows = "".join(row for release in reversed(releases.values()) for row in release)
+        name = escape(project.name)
+        latest = project.latest
+        about = ""
+        if project.status:
+            reason = f": {escape(project.status.reason)}" if project.status.reason else ""
+            about += f'<p class="yanked">Project status: {escape(project.status.status)}{reason}</p>'
+        if latest.summary:
+            about += f"<p>{escape(latest.summary)}</p>"
+        if latest.version:
+            about += f"<p><code>pip install {name}=={escape(latest.version)}</code></p>"
+        return self._page("../../", (
+            f"<h2>{name}</h2>\n{about}"
+            f'<p class="muted"><a href="../../simple/{name}/">Simple API page</a> · '
+            f'<a href="../../pypi/{name}/json">JSON</a></p>\n<table>\n'
+            "<thead><tr><th>Version</th><th>File</th><th>Requires-Python</th><th>Size</th><th>Uploaded</th>"
+            f"<th>SHA-256</th></tr></thead>\n<tbody>\n{rows}{_TABLE_END}"), title=f"{name} · ")
 
     def changelog_page(self, number: int, count: int, rows: str) -> tuple[str, str]:
         """(path, page) of changelog page `number` (from 1) of `count`; `rows`:
         its changelog_row()s, newest first."""
-        return f"changelog/page{number}.html", self._render(
-            "changelog.html", root="../", page_number=number, page_count=count, rows=Markup(rows))
+        back = ' href="page1.html"', f' href="page{number - 1}.html"'
+        on = f' href="page{number + 1}.html"', f' href="page{count}.html"'
+        first, previous = back if number != 1 else ("", "")
+        following, last = on if number != count else ("", "")
+        pagination = (f'<p class="pagination">\n<a{first}>&laquo;</a>\n<a{previous}>&larr;</a>\n'
+                      f'Page {number}/{count}\n<a{following}>&rarr;</a>\n<a{last}>&raquo;</a>\n</p>\n\n')
+        return f"changelog/page{number}.html", self._page("../", (
+            f"<h2>Changelog</h2>\n{pagination}<table>\n"
+            "<thead><tr><th>File</th><th>Project</th><th>Uploaded</th><th>By</th></tr></thead>\n"
+            f"<tbody>\n{rows}{_TABLE_END}{pagination}"), title="Changelog · ")
 
     def feed(self, newest_files: Iterable[Record]) -> str:
         """An Atom feed of the newest releases (one entry per project version)."""
-        entries: list[dict[str, Any]] = []
+        entries: list[str] = []
+        stamps: list[str] = []
         seen: set[tuple[str, str | None]] = set()
         for record in newest_files:
             key = (record.name, record.version)
             if key in seen:
                 continue
             seen.add(key)
-            stamp = record.upload_timestamp if record.upload_timestamp is not None else self.site.epoch
-            entries.append({
-                "name": record.name, "version": record.version or "unknown", "updated": _iso(stamp),
-                "author": record.uploaded_by, "summary": record.summary,
-                # Stable ids: a reader shows a release once, however often we rebuild.
-                "id": f"urn:uuid:{uuid.uuid5(_FEED_NAMESPACE, f'{record.name}=={record.version}')}",
-            })
+            stamp = _iso(record.upload_timestamp if record.upload_timestamp is not None else self.site.epoch)
+            stamps.append(stamp)
+            # Stable ids: a reader shows a release once, however often we rebuild.
+            entry_id = uuid.uuid5(_FEED_NAMESPACE, f"{record.name}=={record.version}")
+            name, version = escape(record.name), escape(record.version or "unknown")
+            author = f"<author><name>{escape(record.uploaded_by)}</name></author>" if record.uploaded_by else ""
+            entries.append(
+                f"<entry>\n<title>{name} {version}</title>\n<id>urn:uuid:{entry_id}</id>\n"
+                f'<updated>{stamp}</updated>\n<link rel="alternate" href="project/{name}/"/>\n'
+                f"{author}<summary>{escape(record.summary) if record.summary else f'{name} {version}'}</summary>\n"
+                "</entry>\n")
             if len(entries) == FEED_ENTRIES:
                 break
-        updated = max((e["updated"] for e in entries), default=_iso(self.site.epoch))
-        feed_id = f"urn:uuid:{uuid.uuid5(_FEED_NAMESPACE, 'feed:' + self.site.title)}"
-        return self._render("feed.xml", feed_id=feed_id, updated=updated, entries=entries)
+        updated = max(stamps, default=_iso(self.site.epoch))
+        feed_id = uuid.uuid5(_FEED_NAMESPACE, "feed:" + self.site.title)
+        return (f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
+                f"<title>{self._title}: releases</title>\n<id>urn:uuid:{feed_id}</id>\n<updated>{updated}</updated>\n"
+                '<link rel="alternate" href="index.html"/>\n<link rel="self" href="feed.xml"/>\n'
+                f"<author><name>{self._title}</name></author>\n<generator>dumb-pypi</generator>\n"
+                f'{"".join(entries)}</feed>\n')

@@ -67,7 +67,6 @@ def test_pex_builds_the_same_index_as_the_module(pex: Path, tmp_path: Path) -> N
     manifests = [json.loads((tmp_path / tree / "manifest.json").read_text()) for tree in ("from-pex", "from-module")]
     assert manifests[0] == manifests[1]
     assert "simple/greet/index.html" in manifests[0]["files"]
-    # The web UI templates are inside the pex too.
     assert (tmp_path / "from-pex" / "project" / "greet" / "index.html").stat().st_size > 0
 
 

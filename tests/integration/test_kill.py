@@ -96,6 +96,17 @@ def _timed_build(dists: Path, out: Path) -> float:
     return time.monotonic() - start
 
 
+def _updates(old_tree: Path, dists: Path, tmp_path: Path) -> list[tuple[Path, float]]:
+    """Two uninterrupted in-place updates of copies of `old_tree` to `dists`:
+    each tree and its build time (the faster one is the warm build that kills aim at)."""
+    updates = []
+    for attempt in range(2):
+        full = tmp_path / f"full{attempt}"
+        shutil.copytree(old_tree, full)
+        updates.append((full, _timed_build(dists, full)))
+    return updates
+
+
 def _moments(duration: float, count: int) -> list[float]:
     # Spread over 90% of the build: a warm build is faster than the measured one.
     return [0.9 * duration * (k + 0.5) / count for k in range(count)]
@@ -105,15 +116,11 @@ def test_update_killed_at_any_moment(trees: tuple[Path, Path, Path, Path], tmp_p
     _, new_dists, old_tree, new_tree = trees
     old, new = _tree(old_tree), _tree(new_tree)
     assert old != new
-    # An uninterrupted in-place update gives exactly the fresh build.
-    durations = []
-    for attempt in range(2):
-        full = tmp_path / f"full{attempt}"
-        shutil.copytree(old_tree, full)
-        durations.append(_timed_build(new_dists, full))
+    updates = _updates(old_tree, new_dists, tmp_path)
+    for full, _ in updates:  # an uninterrupted in-place update gives exactly the fresh build
         assert _tree(full) == new
     killed = 0
-    for k, moment in enumerate(_moments(min(durations), KILLS)):
+    for k, moment in enumerate(_moments(min(seconds for _, seconds in updates), KILLS)):
         out = tmp_path / f"out{k}"
         shutil.copytree(old_tree, out)
         killed += _kill_after(_start(new_dists, out), moment)
@@ -130,9 +137,7 @@ def test_killed_update_then_the_old_inputs_again(trees: tuple[Path, Path, Path, 
     # of the old inputs must not take those files for unchanged ones.
     old_dists, new_dists, old_tree, _ = trees
     old = _tree(old_tree)
-    probe = tmp_path / "probe"
-    shutil.copytree(old_tree, probe)
-    duration = _timed_build(new_dists, probe)
+    duration = min(seconds for _, seconds in _updates(old_tree, new_dists, tmp_path))
     killed = 0
     for k, moment in enumerate(_moments(duration, 4)):
         out = tmp_path / f"out{k}"

@@ -28,7 +28,7 @@ from dumb_pypi_pants.errors import DumbPypiSourcesNotFound
 _SIBLING_SOURCES = Path(__file__).resolve().parents[2] / "dumb_pypi"
 
 # The pins of the Bazel rules (third_party/deps.bzl), so both build the same bytes.
-DEFAULT_REQUIREMENTS = ("jinja2==3.1.6", "markupsafe==3.0.2", "packaging==25.0")
+DEFAULT_REQUIREMENTS = ("packaging==25.0",)
 
 
 class DumbPypiSubsystem(Subsystem):
@@ -87,7 +87,7 @@ def locate_dumb_pypi_sources() -> Path:
 
 
 def read_dumb_pypi_sources(package_dir: Path) -> tuple[FileContent, ...]:
-    """Every file of the package (code, templates), sorted, without bytecode."""
+    """Every file of the package, sorted, without bytecode."""
     files = []
     for root, dirs, names in os.walk(package_dir):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")

@@ -53,7 +53,7 @@ local_repository(name = "dumb_pypi", path = "...")  # or http_archive
 
 load("@dumb_pypi//rules:repositories.bzl", "dumb_pypi_dependencies")
 
-dumb_pypi_dependencies()  # pinned jinja2, markupsafe, packaging wheels
+dumb_pypi_dependencies()  # the pinned packaging wheel
 ```
 
 With Bzlmod, `bazel_dep(name = "dumb_pypi")` brings the same wheels through

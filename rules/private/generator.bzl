@@ -8,7 +8,7 @@ environment and only declared inputs on `sys.path`.
 PY_TOOLCHAIN = "@bazel_tools//tools/python:toolchain_type"
 
 # -I: ignore PYTHON* variables and the user site; -S: no site-packages, so a
-# system-wide jinja2 can never shadow the pinned one; -B: write no .pyc next
+# system-wide packaging can never shadow the pinned one; -B: write no .pyc next
 # to (possibly source-tree) inputs; -X utf8: same text encoding everywhere.
 PYTHON_FLAGS = ["-I", "-S", "-B", "-X", "utf8"]
 
@@ -67,11 +67,11 @@ dumb_pypi_generator = rule(
         "srcs": attr.label_list(
             allow_files = True,
             mandatory = True,
-            doc = "The `dumb_pypi` package: its `.py` files and templates.",
+            doc = "The `dumb_pypi` package: its `.py` files.",
         ),
         "deps": attr.label_list(
             allow_files = [".whl"],
-            doc = "Pure-Python wheels it imports (jinja2, markupsafe, packaging).",
+            doc = "Pure-Python wheels it imports (packaging).",
         ),
         "_launcher": attr.label(
             default = Label("//rules/private:run_generator.py"),

@@ -119,7 +119,7 @@ def _deploy_test_impl(ctx):
     info = target[DefaultInfo]
     asserts.equals(env, "index_under_test.deploy.sh", info.files_to_run.executable.basename)
     runfiles = [f.basename for f in info.default_runfiles.files.to_list()]
-    for name in ["index_under_test.tar.gz", "run_generator.py", "jinja2-3.1.6-py3-none-any.whl"]:
+    for name in ["index_under_test.tar.gz", "run_generator.py", "packaging-25.0-py3-none-any.whl"]:
         asserts.true(env, name in runfiles, "deploy runs with " + name)
     asserts.false(env, "greet-1.2.0-py3-none-any.whl" in runfiles, "deploy needs the tarball, not its inputs")
     return analysistest.end(env)

@@ -86,30 +86,39 @@ def _digest_line(path: str, entry: Entry) -> str:
 
 
 class ManifestPart(NamedTuple):
-    """Consecutive lines of a manifest, in path order, as texts: each path's
-    line of manifest.json (ending with a comma) and its line of the root
-    digest, with the length of each line. A partial rebuild cuts the texts
-    of the previous manifest between lines instead of holding 100k strings."""
+    """Consecutive lines of a manifest, in path order, as UTF-8 texts: each
+    path's line of manifest.json (ending with a comma) and its line of the
+    root digest, with the length of each line in bytes. A partial rebuild
+    cuts the texts of the previous manifest between lines (views, not
+    copies) instead of holding 100k strings."""
 
     paths: list[str]
-    json_text: str
-    digest_text: str
+    json_text: bytes | memoryview
+    digest_text: bytes | memoryview
     json_sizes: array[int]
     digest_sizes: array[int]
 
 
+def _utf8_lines(lines: list[str]) -> tuple[bytes, array[int]]:
+    """`lines` as one UTF-8 text, and the length of each in bytes."""
+    text = "".join(lines)
+    data = text.encode()
+    if len(data) == len(text):  # all ASCII: a character is a byte
+        return data, array("L", map(len, lines))
+    return data, array("L", [len(line.encode()) for line in lines])
+
+
 def manifest_part(files: Manifest, paths: list[str]) -> ManifestPart:
     """The lines of `paths` (sorted) in `files`."""
-    json_lines = [f'\n{json_string(p)}:{{"sha256":"{entry_sha256(files[p])}","size":{entry_size(files[p])}}},'
-                  for p in paths]
-    digest_lines = [_digest_line(p, files[p]) for p in paths]
-    return ManifestPart(paths, "".join(json_lines), "".join(digest_lines),
-                        array("L", map(len, json_lines)), array("L", map(len, digest_lines)))
+    json_text, json_sizes = _utf8_lines([
+        f'\n{json_string(p)}:{{"sha256":"{entry_sha256(files[p])}","size":{entry_size(files[p])}}},' for p in paths])
+    digest_text, digest_sizes = _utf8_lines([_digest_line(p, files[p]) for p in paths])
+    return ManifestPart(paths, json_text, digest_text, json_sizes, digest_sizes)
 
 
-def entry_from_digest_line(line: str) -> Entry:
-    sha256, size, _ = line.split(" ", 2)
-    return make_entry(bytes.fromhex(sha256), int(size))
+def entry_from_digest_line(line: bytes) -> Entry:
+    sha256, size, _ = line.split(b" ", 2)
+    return make_entry(bytes.fromhex(sha256.decode()), int(size))
 
 
 class OldManifest:
@@ -117,6 +126,7 @@ class OldManifest:
 
     def __init__(self, whole: ManifestPart) -> None:
         self.whole = whole
+        self._json, self._digest = memoryview(whole.json_text), memoryview(whole.digest_text)
         self._json_starts = list(itertools.accumulate(whole.json_sizes, initial=0))
         self._digest_starts = list(itertools.accumulate(whole.digest_sizes, initial=0))
 
@@ -126,12 +136,12 @@ class OldManifest:
         return bisect.bisect_left(paths, low), bisect.bisect_left(paths, high)
 
     def entry(self, line: int) -> Entry:
-        return entry_from_digest_line(self.whole.digest_text[self._digest_starts[line]:self._digest_starts[line + 1]])
+        return entry_from_digest_line(bytes(self._digest[self._digest_starts[line]:self._digest_starts[line + 1]]))
 
     def lines(self, low: int, high: int) -> ManifestPart:
         whole, json_at, digest_at = self.whole, self._json_starts, self._digest_starts
-        return ManifestPart(whole.paths[low:high], whole.json_text[json_at[low]:json_at[high]],
-                            whole.digest_text[digest_at[low]:digest_at[high]], whole.json_sizes[low:high],
+        return ManifestPart(whole.paths[low:high], self._json[json_at[low]:json_at[high]],
+                            self._digest[digest_at[low]:digest_at[high]], whole.json_sizes[low:high],
                             whole.digest_sizes[low:high])
 
     def merge(self, drop: list[tuple[int, int]], files: Manifest) -> Iterator[ManifestPart]:
@@ -171,19 +181,20 @@ def write_manifest(parts: Iterable[ManifestPart], destination: str) -> str:
     well) from its lines in path order; returns the root digest. Streamed:
     the digest, known at the end, is written over a placeholder of its size."""
     digest = hashlib.sha256()
-    with open(destination, "w", encoding="utf-8") as f:
-        f.write(f'{{"format":{_MANIFEST_FORMAT},"root_digest":"')
+    with open(destination, "wb") as f:
+        f.write(f'{{"format":{_MANIFEST_FORMAT},"root_digest":"'.encode())
         at = f.tell()
-        f.write(f'{_DIGEST_PLACEHOLDER}","files":{{')
-        last = ""  # written one part late: the last line's comma is cut
+        f.write(f'{_DIGEST_PLACEHOLDER}","files":{{'.encode())
+        last: bytes | memoryview = b""  # written one part late: the last line's comma is cut
         for part in parts:
             f.write(last)
             last = part.json_text
-            digest.update(part.digest_text.encode())
-        f.write(last[:-1] + "\n}}\n")
+            digest.update(part.digest_text)
+        f.write(last[:-1])
+        f.write(b"\n}}\n")
         root = "sha256:" + digest.hexdigest()
         f.seek(at)
-        f.write(root)
+        f.write(root.encode())
     return root
 
 

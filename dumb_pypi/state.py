@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import marshal
-import mmap
 import os
 import tempfile
 from array import array
@@ -70,16 +69,17 @@ def _path(output_dir: str) -> str:
 
 
 class _Reader:
-    def __init__(self, view: memoryview) -> None:
-        self._view = view
-        self._at = 0
+    """Reads the values one by one: only the one being decoded is held raw."""
 
-    def raw(self) -> memoryview:
-        size = int.from_bytes(self._view[self._at:self._at + 8], "little")
-        self._at += 8 + size
-        if self._at > len(self._view):
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+
+    def raw(self) -> bytes:
+        size = int.from_bytes(self._file.read(8), "little")
+        data = self._file.read(size)
+        if len(data) != size:
             raise EOFError
-        return self._view[self._at - size:self._at]
+        return data
 
     def value(self) -> Any:
         return marshal.loads(self.raw())
@@ -107,9 +107,8 @@ def _lines(text: str) -> list[str]:
 def load(output_dir: str, settings: str) -> State | None:
     """The state of the tree in `output_dir`, if it is there and still matches."""
     try:
-        with open(_path(output_dir), "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data, \
-                memoryview(data) as view:
-            state = _read(_Reader(view), settings)
+        with open(_path(output_dir), "rb") as f:
+            state = _read(_Reader(f), settings)
         if state is None or read_root_digest(output_dir) != state[1]:
             return None
     except (OSError, EOFError, ValueError, TypeError, IndexError, DumbPypiError):
@@ -134,7 +133,7 @@ def _read(reader: _Reader, settings: str) -> tuple[State, str] | None:
                  for name, home, changelog, package, start, end
                  in zip(names, homes, changelogs, packages, file_starts, file_starts[1:])]
     root_paths: list[str] = reader.value()
-    manifest = ManifestPart(_lines(reader.text()), reader.text(), reader.text(), reader.sizes(), reader.sizes())
+    manifest = ManifestPart(_lines(reader.text()), reader.raw(), reader.raw(), reader.sizes(), reader.sizes())
     return State(lines, lines_text, summaries, root_paths, OldManifest(manifest)), reader.value()
 
 
@@ -172,7 +171,7 @@ class StateWriter:
         self._file.write(len(data).to_bytes(8, "little"))
         self._file.write(data)
 
-    def _spool(self, values: dict[str, str | bytes]) -> None:
+    def _spool(self, values: dict[str, str | bytes | memoryview]) -> None:
         for value, data in values.items():
             self._spools[value].write(_encode(data) if isinstance(data, str) else data)
 

@@ -26,6 +26,7 @@ if missing); --reference points at another `dumb-pypi` executable instead.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import os
@@ -39,6 +40,8 @@ from typing import NamedTuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_LIST = os.path.join(ROOT, "..", "shared", "bench", "package-list-huge.txt")
+# The same list, kept in the repository for the tests: used where ../shared is not.
+VENDORED_LIST = os.path.join(ROOT, "tests", "data", "package-list-huge.txt.gz")
 EXTRA_FILE = "zzz-bench-added-1.0.0-py3-none-any.whl"
 
 # The floor: write every file of a finished tree again, as plainly as Python can.
@@ -200,6 +203,10 @@ def main() -> int:
     our_env = dict(os.environ, PYTHONPATH=ROOT)
     work = args.workdir or tempfile.mkdtemp(prefix="dumb-pypi-bench-")
     os.makedirs(work, exist_ok=True)
+    if args.list == DEFAULT_LIST and not os.path.exists(DEFAULT_LIST):
+        args.list = os.path.join(work, "package-list-huge.txt")
+        with gzip.open(VENDORED_LIST, "rb") as source, open(args.list, "wb") as copy:
+            shutil.copyfileobj(source, copy)
     new_list = os.path.join(work, "plus-one.txt")
     with open(args.list) as f, open(new_list, "w") as plus_one:
         plus_one.write(f.read().rstrip("\n") + f"\n{EXTRA_FILE}\n")

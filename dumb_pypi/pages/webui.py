@@ -127,27 +127,27 @@ _TABLE_END = "</tbody>\n</table>\n"
 class WebUI:
     def __init__(self, site: Site) -> None:
         self.site = site
+        # The frame's parts that come from the site, escaped once for every page.
         self._title = escape(site.title)
+        self._logo = ""
+        if site.logo:
+            width = f' width="{site.logo_width}"' if site.logo_width else ""
+            self._logo = f'<img class="logo" src="{escape(site.logo)}" alt=""{width}>'
+        self._generated = f'<p class="muted">Generated on {escape(site.generated)}.</p>' if site.generated else ""
 
     def _page(self, root: str, content: str, title: str = "") -> str:
         """A whole page: the frame every page shares around `content` (markup).
         `root`: the way back to the tree's root; `title`: escaped, before the site's."""
-        site = self.site
-        logo = ""
-        if site.logo:
-            width = f' width="{site.logo_width}"' if site.logo_width else ""
-            logo = f'<img class="logo" src="{escape(site.logo)}" alt=""{width}>'
-        generated = f'<p class="muted">Generated on {escape(site.generated)}.</p>' if site.generated else ""
         return (
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<title>{title}{self._title}</title>\n'
             f'<link rel="alternate" type="application/atom+xml" title="{self._title}: releases" href="{root}feed.xml">\n'
             f'<style>\n{_STYLE}</style>\n</head>\n<body>\n<header><div class="width">\n'
-            f'{logo}<h1><a href="{root}index.html">{self._title}</a></h1>\n'
+            f'{self._logo}<h1><a href="{root}index.html">{self._title}</a></h1>\n'
             f'<nav><a href="{root}index.html">Projects</a><a href="{root}changelog/page1.html">Changelog</a>'
             f'<a href="{root}feed.xml">Feed</a><a href="{root}simple/">Simple index</a></nav>\n'
-            f'</div></header>\n<main class="width">\n{content}{generated}</main>\n</body>\n</html>\n'
+            f'</div></header>\n<main class="width">\n{content}{self._generated}</main>\n</body>\n</html>\n'
         )
 
     def home(self, rows: list[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from dumb_pypi import workers
@@ -93,27 +93,30 @@ def rebuild_partial(previous: State, changed: set[str], projects: list[Project],
                     state: StateSource) -> Result:
     """Write again only the pages of the `changed` projects (now `projects`;
     a changed project that is not there is gone) and the root pages; the rest
-    of the tree, its summaries and manifest lines come from `previous`."""
+    of the tree, the other projects' share of the root pages and the manifest
+    lines come from `previous`."""
     _check_options(projects, options)
     if not changed:  # the tree is up to date
         _copy_outputs(options, previous.manifest.whole.paths)
-        return Result(len(previous.summaries), sum(len(s.timestamps) for s in previous.summaries), 0, None)
-    drop, old = _split_manifest(previous, changed)
-    writer = TreeWriter(options.output_dir, old=old)
+        return Result(len(previous.names), len(previous.stamps), 0, None)
     renderer = _renderer(options)
+    # Everything is read from the old tree before anything in it is written.
+    summaries, first_page = previous.summaries(changed, [renderer.summary(project) for project in projects])
+    kept_pages = [f"changelog/page{number}.html" for number in range(1, first_page)]
+    drop, old = _split_manifest(previous, changed, kept_pages)
+    writer = TreeWriter(options.output_dir, old=old)
     lines = {name: value for name, value in previous.lines.items() if name not in changed}
     lines.update(state.lines)
     files = {project.name: project.files for project in projects}
-    unchanged = [summary for summary in previous.summaries if summary.name not in changed]
-    summaries = sorted([*unchanged, *map(renderer.summary, projects)])
-    totals = _Totals(len(summaries), sum(len(summary.timestamps) for summary in summaries),
+    totals = _Totals(sum(len(summary.names) for summary in summaries),
+                     sum(len(summary.timestamps) for summary in summaries),
                      any(any(summary.timestamps) for summary in summaries))
 
     def files_of(name: str) -> list[Record]:  # unchanged projects: parsed again (the feed needs a few)
         return files[name] if name in files else state.parse(lines[name].split("\n")[:-1])
 
     return _build(writer, renderer, projects, summaries, totals, options, state._replace(lines=lines), files_of,
-                  kept=(previous.manifest, drop))
+                  kept=(previous.manifest, drop), kept_pages=kept_pages)
 
 
 def _renderer(options: Options) -> Renderer:
@@ -127,13 +130,15 @@ def _check_options(projects: list[Project], options: Options) -> None:
         _check_pool_files(projects)
 
 
-def _split_manifest(previous: State, changed: set[str]) -> tuple[list[tuple[int, int]], Manifest]:
+def _split_manifest(previous: State, changed: set[str],
+                    kept_pages: list[str]) -> tuple[list[tuple[int, int]], Manifest]:
     """The spans of the previous manifest's lines that are made again (the
-    changed projects' and the root pages'), and the entries of those lines."""
+    changed projects' and the root pages' but `kept_pages`), and the entries
+    of those lines."""
     manifest = previous.manifest
     # "<path>\0" is the first string after <path>; a project's paths sort together,
     # from "<dir>/<name>/" up to "<dir>/<name>0" ('0' follows '/').
-    spans = [manifest.span(path, path + "\0") for path in previous.root_paths]
+    spans = [manifest.span(path, path + "\0") for path in previous.root_paths if path not in kept_pages]
     spans += [manifest.span(f"{directory}/{name}/", f"{directory}/{name}0")
               for name in changed for directory in _PROJECT_DIRS]
     paths = manifest.whole.paths
@@ -148,10 +153,12 @@ class _Totals(NamedTuple):
 
 def _build(writer: TreeWriter, renderer: Renderer, projects: list[Project], summaries: Iterable[Summary],
            totals: _Totals, options: Options, state: StateSource | None,
-           files_of: Callable[[str], list[Record]], kept: tuple[OldManifest, list[tuple[int, int]]] | None) -> Result:
+           files_of: Callable[[str], list[Record]], kept: tuple[OldManifest, list[tuple[int, int]]] | None,
+           kept_pages: Sequence[str] = ()) -> Result:
     """Write `projects`, then the root pages from `summaries` (every
-    project's, in index order), then the manifest (with the `kept` lines of
-    what is left alone: the old manifest and the spans of it made again) and the state."""
+    project's, in index order) but the changelog's `kept_pages` (its first
+    ones), then the manifest (with the `kept` lines of what is left alone:
+    the old manifest and the spans of it made again) and the state."""
     state_writer = None
     try:
         if not writer.fresh:
@@ -161,9 +168,10 @@ def _build(writer: TreeWriter, renderer: Renderer, projects: list[Project], summ
         if state is not None:
             state_writer = StateWriter(options.output_dir, state.settings, state.lines)
             summaries = map(state_writer.add_summary, summaries)
-        root_paths = []
-        for path, text in renderer.root_pages(summaries, totals.files, totals.timestamped, files_of):
-            writer.write(path, text.encode("utf-8"))
+        root_paths = list(kept_pages)
+        for path, data in renderer.root_pages(summaries, totals.files, totals.timestamped, files_of,
+                                              first_page=len(kept_pages) + 1):
+            writer.write(path, data)
             root_paths.append(path)
         if state_writer is not None:
             state_writer.end_summaries(root_paths)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, NamedTuple
 
 from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.records import json_string
+from dumb_pypi.records import json_string, utf8_parts
 
 __all__ = [
     "MANIFEST_NAME",
@@ -41,6 +41,7 @@ __all__ = [
     "make_entry",
     "manifest_part",
     "read_manifest",
+    "read_manifest_lines",
     "write_manifest",
 ]
 
@@ -99,20 +100,11 @@ class ManifestPart(NamedTuple):
     digest_sizes: array[int]
 
 
-def _utf8_lines(lines: list[str]) -> tuple[bytes, array[int]]:
-    """`lines` as one UTF-8 text, and the length of each in bytes."""
-    text = "".join(lines)
-    data = text.encode()
-    if len(data) == len(text):  # all ASCII: a character is a byte
-        return data, array("L", map(len, lines))
-    return data, array("L", [len(line.encode()) for line in lines])
-
-
 def manifest_part(files: Manifest, paths: list[str]) -> ManifestPart:
     """The lines of `paths` (sorted) in `files`."""
-    json_text, json_sizes = _utf8_lines([
+    json_text, json_sizes = utf8_parts([
         f'\n{json_string(p)}:{{"sha256":"{entry_sha256(files[p])}","size":{entry_size(files[p])}}},' for p in paths])
-    digest_text, digest_sizes = _utf8_lines([_digest_line(p, files[p]) for p in paths])
+    digest_text, digest_sizes = utf8_parts([_digest_line(p, files[p]) for p in paths])
     return ManifestPart(paths, json_text, digest_text, json_sizes, digest_sizes)
 
 
@@ -174,6 +166,7 @@ class OldManifest:
 
 
 _DIGEST_PLACEHOLDER = "sha256:" + "0" * 64
+_MANIFEST_END = b"\n}}\n"
 
 
 def write_manifest(parts: Iterable[ManifestPart], destination: str) -> str:
@@ -191,7 +184,7 @@ def write_manifest(parts: Iterable[ManifestPart], destination: str) -> str:
             last = part.json_text
             digest.update(part.digest_text)
         f.write(last[:-1])
-        f.write(b"\n}}\n")
+        f.write(_MANIFEST_END)
         root = "sha256:" + digest.hexdigest()
         f.seek(at)
         f.write(root.encode())
@@ -214,6 +207,22 @@ def read_root_digest(directory: str) -> str:
     if match is None:
         raise DumbPypiError(f"{directory}/{MANIFEST_NAME}: no root digest")
     return match.group(1)
+
+
+def read_manifest_lines(directory: str, size: int) -> tuple[str, memoryview]:
+    """The root digest in a tree's manifest.json, and its lines (`size`
+    bytes, as write_manifest() wrote them, the last one's comma put back)."""
+    with open(os.path.join(directory, MANIFEST_NAME), "rb") as f:
+        data = bytearray(os.fstat(f.fileno()).st_size)
+        if f.readinto(data) != len(data):
+            raise ValueError("manifest.json changed while read")
+    head = f'{{"format":{_MANIFEST_FORMAT},"root_digest":"'.encode()
+    start = len(head) + len(_DIGEST_PLACEHOLDER) + len('","files":{')
+    if size < 1 or not data.startswith(head) or len(data) != start + size - 1 + len(_MANIFEST_END) \
+            or not data.endswith(_MANIFEST_END):
+        raise ValueError("manifest.json does not have the lines the state gives")
+    data[start + size - 1] = ord(",")
+    return data[len(head):len(head) + len(_DIGEST_PLACEHOLDER)].decode(), memoryview(data)[start:start + size]
 
 
 def read_manifest(directory: str) -> Manifest | None:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from typing import Any, NamedTuple
 
 from dumb_pypi.errors import InvalidFilename, InvalidInput
 from dumb_pypi.filenames import canonical_name, parse_filename
 
-__all__ = ["HASH_ALGORITHMS", "Record", "dumps", "json_string", "record_from_filename", "record_from_json", "record_to_json"]
+__all__ = [
+    "HASH_ALGORITHMS", "Record", "dumps", "json_string", "record_from_filename", "record_from_json", "record_to_json",
+    "utf8_parts",
+]
 
 # The algorithms pip and uv both accept in a URL fragment; uv rejects others.
 HASH_ALGORITHMS = frozenset(("md5", "sha256", "sha384", "sha512", "blake2b"))
@@ -167,6 +171,15 @@ def record_to_json(record: Record, *, include_metadata: bool = True) -> dict[str
 dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 _JSON_SAFE_RE = re.compile(r'^[^"\\\x00-\x1f\x7f-\U0010ffff]*$')
+
+
+def utf8_parts(parts: list[str]) -> tuple[bytes, array[int]]:
+    """`parts` as one UTF-8 text, and the length of each part in bytes."""
+    text = "".join(parts)
+    data = text.encode()
+    if len(data) == len(text):  # all ASCII: a character is a byte
+        return data, array("L", map(len, parts))
+    return data, array("L", [len(part.encode()) for part in parts])
 
 
 def json_string(text: str) -> str:

@@ -1,37 +1,43 @@
 """What a partial rebuild reuses from the build before it.
 
 A build from one package list leaves `.dumb-pypi-state` in the output
-directory: the input lines of each project, each project's Summary (its share
-of the root pages) and the manifest's lines. A partial rebuild compares the
-new list with those lines, so it parses and renders only the projects whose
-lines changed and puts the root pages and the manifest together from the rest.
+directory: the input lines of each project, where each project's share of
+the root pages lies in them (the pages themselves hold the text) and the
+manifest's lines. A partial rebuild compares the new list with those lines,
+parses and renders only the projects whose lines changed, and cuts the rest
+of the root pages and of the manifest from the old ones: bytes copied, never
+parsed again.
 
 The state is used only when it matches: same format and dumb-pypi version,
-same settings, and the root digest of the manifest beside it. A build that
-changes a tree removes the old state first and writes the new one last, so a
-build killed half-way leaves no state, and the next build is a full one.
+same settings, the root digest of the manifest beside it, and pages of the
+sizes the manifest gives. A build that changes a tree removes the old state
+first and writes the new one last, so a build killed half-way leaves no
+state, and the next build is a full one.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import marshal
+import math
 import os
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, BinaryIO, NamedTuple
 
-from dumb_pypi import __version__
+from dumb_pypi import __version__, pages
 from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.output import ManifestPart, OldManifest, read_root_digest
+from dumb_pypi.output import ManifestPart, OldManifest, entry_size, read_manifest_lines
 from dumb_pypi.pages import Summary
+from dumb_pypi.pages.webui import HOME_ROWS_END, HOME_ROWS_START, TABLE_END, TABLE_START
 from dumb_pypi.records import Record
 
 __all__ = ["STATE_NAME", "Parse", "State", "StateWriter", "changed_records", "discard", "load", "settings_key"]
 
 STATE_NAME = ".dumb-pypi-state"
-_FORMAT = 2
+_FORMAT = 3
 
 
 def settings_key(*settings: object) -> str:
@@ -39,29 +45,23 @@ def settings_key(*settings: object) -> str:
     return repr((_FORMAT, __version__, settings))
 
 
-class State(NamedTuple):
-    lines: dict[str, str]  # project -> the input lines that name it, sorted, each ending with "\n"
-    lines_text: str  # all of them, in project order
-    summaries: list[Summary]  # by project name
-    root_paths: list[str]  # the root pages' paths
-    manifest: OldManifest  # every path in the tree but manifest.json
-
-
 # The file is a sequence of values, each behind its 8-byte length: small ones
 # marshalled, and large texts and arrays raw (UTF-8; machine integers), so
 # that loading and saving is mostly copying, not one object per line:
 #   the header: ("dumb-pypi state", settings), marshalled
 #   the projects with input lines: names, lines, the size of each one's lines
-#   the summaries: names, home rows, changelog rows, packages.json lines, the
-#     size of each project's share of the three, upload times, file counts
+#   the projects' shares of the root pages: names, file counts, upload
+#     times, sizes of their home page rows and packages.json lines (per
+#     project), sizes of their changelog rows (per file)
 #   the root pages' paths, marshalled
-#   the manifest: paths, manifest.json lines, root digest lines, their sizes
+#   the manifest: paths, root digest lines, sizes of its manifest.json lines
+#     and of its root digest lines (manifest.json itself has the former)
 #   the root digest, marshalled
-# Summaries and manifest lines come one by one while the tree is written and
+# Shares and manifest lines come one by one while the tree is written and
 # are not held: each value goes to its own temporary file first.
-_SUMMARY_VALUES = ("names", "homes", "changelogs", "packages", "home sizes", "changelog sizes", "packages sizes",
-                   "stamps", "counts")
-_MANIFEST_VALUES = ("paths", "json", "digest", "json sizes", "digest sizes")
+_SUMMARY_VALUES = ("names", "counts", "stamps", "home sizes", "packages sizes", "row sizes")
+_SUMMARY_TYPES = {"counts": "L", "stamps": "q", "home sizes": "L", "packages sizes": "L", "row sizes": "L"}
+_MANIFEST_VALUES = ("paths", "digest", "json sizes", "digest sizes")
 
 
 def _path(output_dir: str) -> str:
@@ -104,37 +104,160 @@ def _lines(text: str) -> list[str]:
     return text[:-1].split("\n") if text else []
 
 
+def _starts(sizes: Sequence[int]) -> list[int]:
+    return list(itertools.accumulate(sizes, initial=0))
+
+
+def _read_page(output_dir: str, path: str) -> bytes:
+    with open(os.path.join(output_dir, path), "rb") as f:
+        return f.read()
+
+
+def _rows(page: bytes, start: str, size: int, end: str) -> memoryview:
+    """The `size` bytes of rows that follow `start` in `page`, checked to end with `end`."""
+    at = page.index(start.encode()) + len(start)
+    if page[at + size:at + size + len(end)] != end.encode():
+        raise ValueError("a page does not have the rows the state gives")
+    return memoryview(page)[at:at + size]
+
+
+def _page_count(files: int) -> int:
+    return max(1, math.ceil(files / pages.CHANGELOG_ENTRIES_PER_PAGE))
+
+
+def _changelog_path(number: int) -> str:
+    return f"changelog/page{number}.html"
+
+
+class State(NamedTuple):
+    output_dir: str
+    lines: dict[str, str]  # project -> the input lines that name it, sorted, each ending with "\n"
+    lines_text: str  # all of them, in project order
+    names: list[str]  # every project, in index order; then per project:
+    file_counts: array[int]
+    home_sizes: array[int]
+    packages_sizes: array[int]
+    stamps: array[int]  # per file, in index order: upload time (0: unknown)
+    row_sizes: array[int]  # per file, in index order: its changelog row's size
+    home_rows: memoryview  # cut from index.html
+    packages_json: memoryview
+    root_paths: list[str]  # the root pages' paths
+    manifest: OldManifest  # every path in the tree but manifest.json
+
+    def summaries(self, changed: set[str], new: list[Summary]) -> tuple[list[Summary], int]:
+        """Every project's share of the root pages, in index order: runs of
+        projects that did not change, cut from the old pages, and the `new`
+        summaries of the changed projects that are still there. Also the first
+        changelog page that can change: the ones before it are left as they are."""
+        names, counts = self.names, self.file_counts
+        index = {name: i for i, name in enumerate(names)}
+        gone = sorted(index[name] for name in changed if name in index)
+        new = sorted(new)
+        file_starts = _starts(counts)
+        old_files = file_starts[-1]
+        files = old_files - sum(counts[i] for i in gone) + sum(sum(summary.file_counts) for summary in new)
+        # Without upload times, the changelog lists files in index order, so
+        # pages end before the first change are kept (if their number is).
+        first = min([*gone, *(bisect.bisect_left(names, summary.names[0]) for summary in new)], default=len(names))
+        old_timestamped = self.stamps.count(0) != len(self.stamps)
+        new_timestamped = any(stamp for summary in new for stamp in summary.timestamps)
+        first_page = 1
+        if not (old_timestamped or new_timestamped) and _page_count(files) == _page_count(old_files):
+            first_page = file_starts[first] // pages.CHANGELOG_ENTRIES_PER_PAGE + 1
+        first_row = (first_page - 1) * pages.CHANGELOG_ENTRIES_PER_PAGE
+        rows = self._changelog_rows(first_page, old_timestamped)
+        row_starts = _starts(self.row_sizes[first_row:])
+        home_starts, packages_starts = _starts(self.home_sizes), _starts(self.packages_sizes)
+
+        def run(low: int, high: int) -> Summary:  # old projects low..high-1
+            files_low, files_high = file_starts[low], file_starts[high]
+            rows_low = max(files_low, first_row) - first_row
+            rows_high = max(files_high, first_row) - first_row
+            return Summary(
+                names[low:high], counts[low:high], self.stamps[files_low:files_high],
+                self.home_rows[home_starts[low]:home_starts[high]], self.home_sizes[low:high],
+                self.packages_json[packages_starts[low]:packages_starts[high]], self.packages_sizes[low:high],
+                rows[row_starts[rows_low]:row_starts[rows_high]], self.row_sizes[files_low:files_high])
+
+        def runs(low: int, high: int) -> Iterator[Summary]:  # old projects low..high-1 but the changed ones
+            for stop in gone[bisect.bisect_left(gone, low):bisect.bisect_left(gone, high)]:
+                if stop > low:
+                    yield run(low, stop)
+                low = stop + 1
+            if high > low:
+                yield run(low, high)
+
+        summaries: list[Summary] = []
+        low = 0
+        for summary in new:
+            place = bisect.bisect_left(names, summary.names[0])
+            summaries += runs(low, place)
+            summaries.append(summary)
+            low = place  # the changed project's old place, if it had one, is in `gone`
+        summaries += runs(low, len(names))
+        return summaries, first_page
+
+    def _changelog_rows(self, first_page: int, timestamped: bool) -> memoryview:
+        """The old changelog rows from `first_page` on, in index order."""
+        per_page = pages.CHANGELOG_ENTRIES_PER_PAGE
+        sizes = self.row_sizes
+        order: Sequence[int] = range(len(sizes))
+        if timestamped:  # the pages are newest first (as root_pages() sorts them)
+            order = sorted(order, key=lambda i: -self.stamps[i])
+        texts = []
+        for number in range(first_page, _page_count(len(sizes)) + 1):
+            on_page = order[(number - 1) * per_page:number * per_page]
+            page = _read_page(self.output_dir, _changelog_path(number))
+            texts.append(_rows(page, TABLE_START, sum(sizes[i] for i in on_page), TABLE_END))
+        rows = memoryview(b"".join(texts))
+        if not timestamped:
+            return rows
+        starts = _starts([sizes[i] for i in order])
+        by_index: list[memoryview] = [rows] * len(order)
+        for place, i in enumerate(order):
+            by_index[i] = rows[starts[place]:starts[place + 1]]
+        return memoryview(b"".join(by_index))
+
+
 def load(output_dir: str, settings: str) -> State | None:
     """The state of the tree in `output_dir`, if it is there and still matches."""
     try:
         with open(_path(output_dir), "rb") as f:
-            state = _read(_Reader(f), settings)
-        if state is None or read_root_digest(output_dir) != state[1]:
-            return None
+            return _read(_Reader(f), output_dir, settings)
     except (OSError, EOFError, ValueError, TypeError, IndexError, DumbPypiError):
         return None  # none, unreadable or from another build: build in full
-    return state[0]
 
 
-def _read(reader: _Reader, settings: str) -> tuple[State, str] | None:
+def _read(reader: _Reader, output_dir: str, settings: str) -> State | None:
     if reader.value() != ("dumb-pypi state", settings):
         return None
     line_names = _lines(reader.text())
     lines_text = reader.text()
     lines = dict(zip(line_names, _cut(lines_text, reader.sizes())))
     names = _lines(reader.text())
-    texts = [reader.text() for _ in range(3)]
-    homes, changelogs, packages = (_cut(text, reader.sizes()) for text in texts)
-    stamps = reader.sizes("q")
-    file_starts = list(itertools.accumulate(reader.sizes(), initial=0))
-    if not len(names) == len(homes) == len(file_starts) - 1 or file_starts[-1] != len(stamps):
-        raise ValueError("inconsistent state")
-    summaries = [Summary(name, home, stamps[start:end].tolist(), changelog, package)
-                 for name, home, changelog, package, start, end
-                 in zip(names, homes, changelogs, packages, file_starts, file_starts[1:])]
+    counts, stamps, home_sizes, packages_sizes, row_sizes = (
+        reader.sizes(_SUMMARY_TYPES[value]) for value in _SUMMARY_VALUES[1:])
     root_paths: list[str] = reader.value()
-    manifest = ManifestPart(_lines(reader.text()), reader.raw(), reader.raw(), reader.sizes(), reader.sizes())
-    return State(lines, lines_text, summaries, root_paths, OldManifest(manifest)), reader.value()
+    paths, digest_text, json_sizes, digest_sizes = _lines(reader.text()), reader.raw(), reader.sizes(), reader.sizes()
+    root_digest = reader.value()
+    if not len(names) == len(counts) == len(home_sizes) == len(packages_sizes) or \
+            not sum(counts) == len(stamps) == len(row_sizes) or not len(paths) == len(json_sizes) == len(digest_sizes):
+        raise ValueError("inconsistent state")
+    manifest_root, json_text = read_manifest_lines(output_dir, sum(json_sizes))
+    if manifest_root != root_digest:
+        return None  # the tree was written since by something that left no state
+    manifest = OldManifest(ManifestPart(paths, json_text, digest_text, json_sizes, digest_sizes))
+    # The pages the state cuts rows from are the ones it was written with.
+    for path in root_paths:
+        low, high = manifest.span(path, path + "\0")
+        if high != low + 1 or os.path.getsize(os.path.join(output_dir, path)) != entry_size(manifest.entry(low)):
+            return None
+    home = _rows(_read_page(output_dir, "index.html"), HOME_ROWS_START, sum(home_sizes), HOME_ROWS_END)
+    packages = memoryview(_read_page(output_dir, "packages.json"))
+    if len(packages) != sum(packages_sizes):
+        return None
+    return State(output_dir, lines, lines_text, names, counts, home_sizes, packages_sizes, stamps, row_sizes, home,
+                 packages, root_paths, manifest)
 
 
 def discard(output_dir: str) -> None:
@@ -165,6 +288,7 @@ class StateWriter:
         self._put(_encode("".join(lines[name] for name in names)))
         self._put(array("L", [len(lines[name]) for name in names]).tobytes())
         self._summaries: list[Summary] = []
+        self._pending = 0  # projects in self._summaries
         self._root_paths: list[str] = []
 
     def _put(self, data: bytes) -> None:
@@ -176,26 +300,25 @@ class StateWriter:
             self._spools[value].write(_encode(data) if isinstance(data, str) else data)
 
     def add_summary(self, summary: Summary) -> Summary:
-        """Keep a project's summary (they come in index order); returns it."""
+        """Keep projects' summaries (they come in index order); returns it."""
         self._summaries.append(summary)
-        if len(self._summaries) == 256:
+        self._pending += len(summary.names)
+        if self._pending >= 256:
             self._spool_summaries()
         return summary
 
     def _spool_summaries(self) -> None:
         if not self._summaries:
             return
-        names, homes, stamps, changelogs, packages = zip(*self._summaries)
-        self._spool({
-            "names": "".join(name + "\n" for name in names),
-            "homes": "".join(homes), "changelogs": "".join(changelogs), "packages": "".join(packages),
-            "home sizes": array("L", map(len, homes)).tobytes(),
-            "changelog sizes": array("L", map(len, changelogs)).tobytes(),
-            "packages sizes": array("L", map(len, packages)).tobytes(),
-            "stamps": array("q", itertools.chain.from_iterable(stamps)).tobytes(),
-            "counts": array("L", map(len, stamps)).tobytes(),
-        })
+        summaries = self._summaries
+        values: dict[str, str | bytes | memoryview] = {
+            "names": "".join(name + "\n" for summary in summaries for name in summary.names)}
+        for value, field in zip(_SUMMARY_VALUES[1:], ("file_counts", "timestamps", "home_sizes", "packages_sizes",
+                                                       "row_sizes")):
+            values[value] = b"".join(_packed(_SUMMARY_TYPES[value], getattr(summary, field)) for summary in summaries)
+        self._spool(values)
         self._summaries = []
+        self._pending = 0
 
     def end_summaries(self, root_paths: list[str]) -> None:
         self._spool_summaries()
@@ -203,9 +326,8 @@ class StateWriter:
 
     def __call__(self, part: ManifestPart) -> None:
         self._spool({
-            "paths": "".join(path + "\n" for path in part.paths), "json": part.json_text,
-            "digest": part.digest_text, "json sizes": part.json_sizes.tobytes(),
-            "digest sizes": part.digest_sizes.tobytes(),
+            "paths": "".join(path + "\n" for path in part.paths), "digest": part.digest_text,
+            "json sizes": part.json_sizes.tobytes(), "digest sizes": part.digest_sizes.tobytes(),
         })
 
     def _copy_spools(self, values: Iterable[str]) -> None:
@@ -251,6 +373,13 @@ def _copy_file(source: int, destination: int, size: int) -> None:
             done += len(chunk)
             while chunk:
                 chunk = chunk[os.write(destination, chunk):]
+
+
+def _packed(code: str, values: Sequence[int]) -> bytes:
+    """`values` as machine integers of type `code`."""
+    if isinstance(values, array) and values.typecode == code:
+        return values.tobytes()
+    return array(code, values).tobytes()
 
 
 def _encode(text: str) -> bytes:

@@ -18,11 +18,11 @@ from typing import NamedTuple
 
 from dumb_pypi.pages import legacy_json, simple_html, simple_json
 from dumb_pypi.pages.links import Links
-from dumb_pypi.pages.webui import CHANGELOG_ENTRIES_PER_PAGE, Site, WebUI, changelog_row, home_row
+from dumb_pypi.pages.webui import CHANGELOG_ENTRIES_PER_PAGE, Bytes, Site, WebUI, changelog_row, home_row
 from dumb_pypi.projects import Project
-from dumb_pypi.records import Record, dumps, record_to_json
+from dumb_pypi.records import Record, dumps, record_to_json, utf8_parts
 
-__all__ = ["Links", "Renderer", "Site", "Summary"]
+__all__ = ["CHANGELOG_ENTRIES_PER_PAGE", "Bytes", "Links", "Renderer", "Site", "Summary"]
 
 # A version becomes a directory name (pypi/<p>/<version>/json) only when it is
 # plainly safe; a few legacy versions (spaces, "....") get no per-release page.
@@ -30,22 +30,19 @@ _SAFE_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+!-]{0,199}$")
 
 
 class Summary(NamedTuple):
-    """A project's share of the root pages, one entry per file in index order."""
+    """The share of the root pages of consecutive projects (in index order),
+    as UTF-8: one project's, or in a partial rebuild a run of projects that
+    did not change, cut from the pages the build before wrote (state.py)."""
 
-    name: str
-    home_row: str
-    timestamps: list[int]  # upload time, 0 when unknown
-    # One string each, not one per file: a partial rebuild loads and saves
-    # every project's summary, and 140k small strings cost more than 16k.
-    changelog_rows: str  # its changelog rows (each ends with ROW_END)
-    packages_lines: str  # its lines of packages.json
-
-
-ROW_END = "</tr>\n"  # the end of a changelog row; markup from input is escaped, so it cannot hold this
-
-
-def _rows(text: str) -> list[str]:
-    return [row + ROW_END for row in text.split(ROW_END)[:-1]]
+    names: list[str]
+    file_counts: Sequence[int]  # per project
+    timestamps: Sequence[int]  # per file: upload time, 0 when unknown
+    home_rows: Bytes  # a line of the home page per project
+    home_sizes: Sequence[int]  # per project
+    packages_lines: Bytes  # a line of packages.json per file
+    packages_sizes: Sequence[int]  # per project
+    changelog_rows: Bytes  # a changelog row per file (but see root_pages' first_page)
+    row_sizes: Sequence[int]  # per file: its changelog row's size
 
 
 class Renderer:
@@ -87,62 +84,67 @@ class Renderer:
         links = self.links
         base = links.base("changelog", project.name)
         files = project.files
-        return Summary(
-            project.name,
-            home_row(project),
-            [record.upload_timestamp or 0 for record in files],
-            "".join(changelog_row(record, base + links.tail(record)) for record in files),
-            "".join(dumps(record_to_json(record, include_metadata=False)) + "\n" for record in files),
-        )
+        home = home_row(project).encode()
+        packages = "".join(dumps(record_to_json(record, include_metadata=False)) + "\n" for record in files).encode()
+        rows, row_sizes = utf8_parts([changelog_row(record, base + links.tail(record)) for record in files])
+        return Summary([project.name], [len(files)], [record.upload_timestamp or 0 for record in files],
+                       home, [len(home)], packages, [len(packages)], rows, row_sizes)
 
     def root_pages(self, summaries: Iterable[Summary], file_count: int, timestamped: bool,
-                   files_of: Callable[[str], list[Record]]) -> Iterator[tuple[str, str]]:
-        """The root pages, in one pass over the projects' summaries (in index
-        order), so that a full build never holds them all. `timestamped`: some
-        file has an upload time (the changelog, newest first, then waits for
-        every row). `files_of(project)`: its files (the feed asks for the
-        newest few)."""
+                   files_of: Callable[[str], list[Record]], first_page: int = 1) -> Iterator[tuple[str, bytes]]:
+        """The root pages, in one pass over the summaries (in index order), so
+        that a full build never holds every project's. `timestamped`: some file
+        has an upload time (the changelog, newest first, then waits for every
+        row). `files_of(project)`: its files (the feed asks for the newest
+        few). `first_page` > 1 (no timestamps): the changelog pages before it
+        are left as they are, and the summaries' rows start with that page's
+        (their row sizes do not: they are every file's)."""
         per_page = CHANGELOG_ENTRIES_PER_PAGE
         page_count = max(1, math.ceil(file_count / per_page))
-        pages_done = 0
+        pages_done = first_page - 1
         names: list[str] = []
         counts: list[int] = []
-        home_rows: list[str] = []
-        packages: list[str] = []
+        home_rows: list[Bytes] = []
+        packages: list[Bytes] = []
         stamps: list[int] = []
-        rows: list[str] = []  # timestamped: every row; else the projects' rows not on a page yet
-        pending = 0  # rows in `rows`
+        rows: list[Bytes] = []  # timestamped: every row; else the rows not on a page yet
+        sizes: list[int] = []  # of each row in `rows`
+        skip = (first_page - 1) * per_page  # rows on the pages left as they are
         for summary in summaries:
-            names.append(summary.name)
-            counts.append(len(summary.timestamps))
-            home_rows.append(summary.home_row)
+            names += summary.names
+            counts += summary.file_counts
+            home_rows.append(summary.home_rows)
             packages.append(summary.packages_lines)
+            rows.append(summary.changelog_rows)
+            sizes += summary.row_sizes
+            if skip:
+                skipped = min(skip, len(sizes))
+                del sizes[:skipped]
+                skip -= skipped
             if timestamped:
                 stamps += summary.timestamps
-                rows += _rows(summary.changelog_rows)
                 continue
-            rows.append(summary.changelog_rows)
-            pending += counts[-1]
-            while pending >= per_page:  # a page is full: cut the last project's rows where it ends
-                over = pending - per_page
-                last = _rows(rows.pop())
-                rows.append("".join(last[:len(last) - over]))
+            while len(sizes) >= per_page:  # a page is full: cut the rows where it ends
+                text = memoryview(rows[0] if len(rows) == 1 else b"".join(rows))
+                cut = sum(sizes[:per_page])
                 pages_done += 1
-                yield self.webui.changelog_page(pages_done, page_count, "".join(rows))
-                rows = ["".join(last[len(last) - over:])]
-                pending = over
+                yield self.webui.changelog_page(pages_done, page_count, text[:cut])
+                rows, sizes = [text[cut:]], sizes[per_page:]
         starts = list(itertools.accumulate(counts, initial=0))
         # Newest first; ties keep index order (dumb-pypi's changelog order).
         order: Sequence[int] = range(starts[-1])
         if timestamped:
             order = sorted(order, key=lambda i: -stamps[i])
-            rows = [rows[i] for i in order]
+            text = memoryview(b"".join(rows))
+            at = list(itertools.accumulate(sizes, initial=0))
+            rows = [text[at[i]:at[i + 1]] for i in order]
             for start in range(0, len(rows), per_page):
                 pages_done += 1
-                yield self.webui.changelog_page(pages_done, page_count, "".join(rows[start:start + per_page]))
+                yield self.webui.changelog_page(pages_done, page_count, b"".join(rows[start:start + per_page]))
+            rows = []
         while pages_done < page_count:  # the last page (or the only one, maybe empty)
             pages_done += 1
-            yield self.webui.changelog_page(pages_done, page_count, "".join(rows))
+            yield self.webui.changelog_page(pages_done, page_count, b"".join(rows))
             rows = []
 
         files: dict[str, list[Record]] = {}
@@ -153,11 +155,11 @@ class Renderer:
                 files[names[p]] = files_of(names[p])
             return files[names[p]][i - starts[p]]
 
-        yield "feed.xml", self.webui.feed(map(numbered_file, order))
-        packages_json = "".join(packages)
-        packages.clear()  # before the page is encoded: memory
+        yield "feed.xml", self.webui.feed(map(numbered_file, order)).encode()
+        packages_json = b"".join(packages)
+        packages.clear()  # before the next page: memory
         yield "packages.json", packages_json
         del packages_json
-        yield "simple/index.json", simple_json.root_page(names)
-        yield "simple/index.html", simple_html.root_page(names)
-        yield "index.html", self.webui.home(home_rows)
+        yield "simple/index.json", simple_json.root_page(names).encode()
+        yield "simple/index.html", simple_html.root_page(names).encode()
+        yield "index.html", self.webui.home(b"".join(home_rows), len(names))

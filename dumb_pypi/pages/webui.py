@@ -9,15 +9,19 @@ import time
 import uuid
 from collections.abc import Iterable
 from html import escape
-from typing import NamedTuple
+from typing import NamedTuple, Union
 
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record
 
-__all__ = ["CHANGELOG_ENTRIES_PER_PAGE", "FEED_ENTRIES", "Site", "WebUI", "changelog_row", "home_row"]
+__all__ = [
+    "CHANGELOG_ENTRIES_PER_PAGE", "FEED_ENTRIES", "HOME_ROWS_END", "HOME_ROWS_START", "TABLE_END", "TABLE_START",
+    "Bytes", "Site", "WebUI", "changelog_row", "home_row",
+]
 
 CHANGELOG_ENTRIES_PER_PAGE = 5000  # as in dumb-pypi 1.15
 FEED_ENTRIES = 100
+Bytes = Union[bytes, memoryview]  # UTF-8 text, maybe cut from a page of the build before
 _FEED_NAMESPACE = uuid.UUID("6f4bd1b0-0d5f-4bb4-9a43-5c3e3c0c2a51")
 
 
@@ -121,7 +125,12 @@ _SEARCH_SCRIPT = """\
 })();
 """
 
-_TABLE_END = "</tbody>\n</table>\n"
+# Markup from input is escaped, so no row can hold these: a partial rebuild
+# finds the rows of the home page and of a changelog page between them.
+TABLE_START = "<tbody>\n"
+TABLE_END = "</tbody>\n</table>\n"
+HOME_ROWS_START = '<div class="projects" id="projects">\n'
+HOME_ROWS_END = "</div>\n<script>"
 
 
 class WebUI:
@@ -135,10 +144,10 @@ class WebUI:
             self._logo = f'<img class="logo" src="{escape(site.logo)}" alt=""{width}>'
         self._generated = f'<p class="muted">Generated on {escape(site.generated)}.</p>' if site.generated else ""
 
-    def _page(self, root: str, content: str, title: str = "") -> str:
-        """A whole page: the frame every page shares around `content` (markup).
+    def _frame(self, root: str, title: str = "") -> tuple[str, str]:
+        """The frame every page shares: (before, after) its content.
         `root`: the way back to the tree's root; `title`: escaped, before the site's."""
-        return (
+        head = (
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<title>{title}{self._title}</title>\n'
@@ -147,15 +156,20 @@ class WebUI:
             f'{self._logo}<h1><a href="{root}index.html">{self._title}</a></h1>\n'
             f'<nav><a href="{root}index.html">Projects</a><a href="{root}changelog/page1.html">Changelog</a>'
             f'<a href="{root}feed.xml">Feed</a><a href="{root}simple/">Simple index</a></nav>\n'
-            f'</div></header>\n<main class="width">\n{content}{self._generated}</main>\n</body>\n</html>\n'
+            '</div></header>\n<main class="width">\n'
         )
+        return head, f"{self._generated}</main>\n</body>\n</html>\n"
 
-    def home(self, rows: list[str]) -> str:
-        """The home page, from one home_row() per project."""
-        search = (f'<p><input id="search" type="search" placeholder="Filter {len(rows)} projects" autofocus '
+    def _around(self, rows: Bytes, root: str, before: str, after: str, title: str = "") -> bytes:
+        """A whole page whose content is `before`, the `rows` (UTF-8 markup), `after`."""
+        head, tail = self._frame(root, title)
+        return b"".join(((head + before).encode(), rows, (after + tail).encode()))
+
+    def home(self, rows: Bytes, count: int) -> bytes:
+        """The home page, from the home_row()s of `count` projects (UTF-8)."""
+        search = (f'<p><input id="search" type="search" placeholder="Filter {count} projects" autofocus '
                   'aria-label="Filter projects"></p>\n')
-        return self._page("", f'{search}<div class="projects" id="projects">\n{"".join(rows)}</div>\n'
-                              f'<script>\n{_SEARCH_SCRIPT}</script>\n')
+        return self._around(rows, "", search + HOME_ROWS_START, f"{HOME_ROWS_END}\n{_SEARCH_SCRIPT}</script>\n")
 
     def project(self, project: Project, base: str, tails: list[str]) -> str:
         # Newest version first for people (wheels first within a version, as in the index).
@@ -173,26 +187,28 @@ class WebUI:
             about += f"<p>{escape(latest.summary)}</p>"
         if latest.version:
             about += f"<p><code>pip install {name}=={escape(latest.version)}</code></p>"
-        return self._page("../../", (
+        head, tail = self._frame("../../", title=f"{name} · ")
+        return head + (
             f"<h2>{name}</h2>\n{about}"
             f'<p class="muted"><a href="../../simple/{name}/">Simple API page</a> · '
             f'<a href="../../pypi/{name}/json">JSON</a></p>\n<table>\n'
             "<thead><tr><th>Version</th><th>File</th><th>Requires-Python</th><th>Size</th><th>Uploaded</th>"
-            f"<th>SHA-256</th></tr></thead>\n<tbody>\n{rows}{_TABLE_END}"), title=f"{name} · ")
+            f"<th>SHA-256</th></tr></thead>\n{TABLE_START}{rows}{TABLE_END}") + tail
 
-    def changelog_page(self, number: int, count: int, rows: str) -> tuple[str, str]:
+    def changelog_page(self, number: int, count: int, rows: Bytes) -> tuple[str, bytes]:
         """(path, page) of changelog page `number` (from 1) of `count`; `rows`:
-        its changelog_row()s, newest first."""
+        its changelog_row()s, newest first (UTF-8)."""
         back = ' href="page1.html"', f' href="page{number - 1}.html"'
         on = f' href="page{number + 1}.html"', f' href="page{count}.html"'
         first, previous = back if number != 1 else ("", "")
         following, last = on if number != count else ("", "")
         pagination = (f'<p class="pagination">\n<a{first}>&laquo;</a>\n<a{previous}>&larr;</a>\n'
                       f'Page {number}/{count}\n<a{following}>&rarr;</a>\n<a{last}>&raquo;</a>\n</p>\n\n')
-        return f"changelog/page{number}.html", self._page("../", (
-            f"<h2>Changelog</h2>\n{pagination}<table>\n"
-            "<thead><tr><th>File</th><th>Project</th><th>Uploaded</th><th>By</th></tr></thead>\n"
-            f"<tbody>\n{rows}{_TABLE_END}{pagination}"), title="Changelog · ")
+        before = (f"<h2>Changelog</h2>\n{pagination}<table>\n"
+                  "<thead><tr><th>File</th><th>Project</th><th>Uploaded</th><th>By</th></tr></thead>\n"
+                  f"{TABLE_START}")
+        return f"changelog/page{number}.html", self._around(rows, "../", before, f"{TABLE_END}{pagination}",
+                                                             title="Changelog · ")
 
     def feed(self, newest_files: Iterable[Record]) -> str:
         """An Atom feed of the newest releases (one entry per project version)."""

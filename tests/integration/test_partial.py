@@ -14,6 +14,7 @@ import pytest
 from core_support import run_cli
 
 from dumb_pypi import cli, records
+from dumb_pypi.pages.webui import WebUI
 from dumb_pypi.state import STATE_NAME
 
 COMMON = ["--packages-url", "https://files.example.com/"]
@@ -136,3 +137,53 @@ def test_changelog_pages_cut_between_rows(tmp_path: Path, monkeypatch: pytest.Mo
         stamp = {json.loads(line)["filename"]: json.loads(line)["upload_timestamp"] for line in lines}
         expected = sorted(expected, key=lambda name: -stamp[name])  # stable: ties keep index order
     assert sorted(shown) == names and shown == expected
+
+
+PAGED = {  # project -> its files' versions; with pages of 7 rows, page ends fall inside projects
+    f"p{p}": [f"1.{f}" for f in range(p % 6 + 1)] for p in range(1, 9)
+}
+PAGED_STEPS = {
+    "add a file to the last project": {**PAGED, "p8": [*PAGED["p8"], "2.0"]},
+    "add a project at the end": {**PAGED, "p9": ["0.1"]},
+    "add a file in the middle": {**PAGED, "p5": [*PAGED["p5"], "2.0"]},
+    "remove a project in the middle": {p: v for p, v in PAGED.items() if p != "p4"},
+    "one page more": {**PAGED, "p9": ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7"]},
+    "one page less": {p: v for p, v in PAGED.items() if p not in ("p5", "p6")},
+}
+
+
+def _paged_list(path: Path, projects: dict[str, list[str]], timestamps: bool) -> Path:
+    path.write_text("".join(
+        _line(f"{p}-{v}.tar.gz", **({"upload_timestamp": 1_000_000 + 37 * int(p[1:]) * i % 101} if timestamps else {}))
+        + "\n" for p, versions in projects.items() for i, v in enumerate(versions)))
+    return path
+
+
+@pytest.mark.parametrize("timestamps", [False, True])
+@pytest.mark.parametrize("step", PAGED_STEPS)
+def test_partial_rebuild_over_changelog_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str,
+                                              timestamps: bool) -> None:
+    # Without upload times, the pages before the first change are kept as
+    # they are and the rest are cut from the old pages' rows.
+    monkeypatch.setattr("dumb_pypi.pages.CHANGELOG_ENTRIES_PER_PAGE", 7)
+    old = _paged_list(tmp_path / "old.jsonl", PAGED, timestamps)
+    new = _paged_list(tmp_path / "new.jsonl", PAGED_STEPS[step], timestamps)
+    out, full = tmp_path / "out", tmp_path / "full"
+    assert cli.main(["--package-list-json", str(old), "--output-dir", str(out), *COMMON]) == 0
+    rendered: list[int] = []
+    real = WebUI.changelog_page
+
+    def counting(self: WebUI, number: int, count: int, rows: bytes) -> tuple[str, bytes]:
+        rendered.append(number)
+        return real(self, number, count, rows)
+
+    monkeypatch.setattr(WebUI, "changelog_page", counting)
+    assert cli.main(["--package-list-json", str(new), "--previous-package-list-json", str(old),
+                     "--output-dir", str(out), *COMMON]) == 0
+    monkeypatch.setattr(WebUI, "changelog_page", real)
+    assert cli.main(["--package-list-json", str(new), "--output-dir", str(full), *COMMON]) == 0
+    assert _tree(out) == _tree(full)
+    # Page 1 (p1, p2, part of p3) comes before every change; the steps that
+    # add a file keep the number of pages (33 files, then 34: 5 pages).
+    kept = not timestamps and step.startswith("add")
+    assert (1 not in rendered) == kept and rendered and rendered == sorted(rendered)

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from dumb_pypi import workers
 from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.output import MANIFEST_NAME, Manifest, OldManifest, TreeWriter
+from dumb_pypi.output import MANIFEST_NAME, Manifest, OldManifest, TreeWriter, part_paths
 from dumb_pypi.pages import Links, Renderer, Site, Summary
 from dumb_pypi.pages.links import pool_path
 from dumb_pypi.projects import Project, ProjectStatus
@@ -97,7 +97,7 @@ def rebuild_partial(previous: State, changed: set[str], projects: list[Project],
     lines come from `previous`."""
     _check_options(projects, options)
     if not changed:  # the tree is up to date
-        _copy_outputs(options, previous.manifest.whole.paths)
+        _copy_outputs(options, lambda: part_paths(previous.manifest.whole))
         return Result(len(previous.names), len(previous.stamps), 0, None)
     renderer = _renderer(options)
     # Everything is read from the old tree before anything in it is written.
@@ -141,8 +141,7 @@ def _split_manifest(previous: State, changed: set[str],
     spans = [manifest.span(path, path + "\0") for path in previous.root_paths if path not in kept_pages]
     spans += [manifest.span(f"{directory}/{name}/", f"{directory}/{name}0")
               for name in changed for directory in _PROJECT_DIRS]
-    paths = manifest.whole.paths
-    return spans, {paths[line]: manifest.entry(line) for low, high in spans for line in range(low, high)}
+    return spans, {manifest.path(line): manifest.entry(line) for low, high in spans for line in range(low, high)}
 
 
 class _Totals(NamedTuple):
@@ -188,12 +187,12 @@ def _build(writer: TreeWriter, renderer: Renderer, projects: list[Project], summ
     return Result(totals.projects, totals.files, writer.changed, digest)
 
 
-def _copy_outputs(options: Options, paths: list[str]) -> None:
-    """The manifest's copy and the tarball, of the finished tree (`paths`: all but the manifest)."""
+def _copy_outputs(options: Options, paths: Callable[[], list[str]]) -> None:
+    """The manifest's copy and the tarball, of the finished tree (`paths()`: all but the manifest)."""
     if options.manifest:
         _copy(os.path.join(options.output_dir, MANIFEST_NAME), options.manifest)
     if options.tarball:
-        write_tarball(options.output_dir, [*paths, MANIFEST_NAME], options.tarball, mtime=options.tarball_mtime)
+        write_tarball(options.output_dir, [*paths(), MANIFEST_NAME], options.tarball, mtime=options.tarball_mtime)
 
 
 def _write_project(project: Project, options: Options, renderer: Renderer, writer: TreeWriter) -> None:

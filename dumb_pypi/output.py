@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import itertools
 import json
@@ -40,6 +39,7 @@ __all__ = [
     "entry_size",
     "make_entry",
     "manifest_part",
+    "part_paths",
     "read_manifest",
     "read_manifest_lines",
     "write_manifest",
@@ -91,13 +91,25 @@ class ManifestPart(NamedTuple):
     path's line of manifest.json (ending with a comma) and its line of the
     root digest, with the length of each line in bytes. A partial rebuild
     cuts the texts of the previous manifest between lines (views, not
-    copies) instead of holding 100k strings."""
+    copies) instead of holding 100k strings; its parts leave `paths` out
+    (see part_paths())."""
 
-    paths: list[str]
+    paths: list[str] | None
     json_text: bytes | memoryview
     digest_text: bytes | memoryview
     json_sizes: array[int]
     digest_sizes: array[int]
+
+
+def _digest_line_path(line: bytes | memoryview) -> str:
+    return bytes(line).split(b" ", 2)[2].decode()
+
+
+def part_paths(part: ManifestPart) -> list[str]:
+    """The paths of a part's lines (read from its root digest lines if it does not hold them)."""
+    if part.paths is not None:
+        return part.paths
+    return [_digest_line_path(line) for line in bytes(part.digest_text).split(b"\n")[:-1]]
 
 
 def manifest_part(files: Manifest, paths: list[str]) -> ManifestPart:
@@ -121,20 +133,36 @@ class OldManifest:
         self._json, self._digest = memoryview(whole.json_text), memoryview(whole.digest_text)
         self._json_starts = list(itertools.accumulate(whole.json_sizes, initial=0))
         self._digest_starts = list(itertools.accumulate(whole.digest_sizes, initial=0))
+        self.count = len(whole.digest_sizes)
+
+    def _line(self, line: int) -> memoryview:
+        return self._digest[self._digest_starts[line]:self._digest_starts[line + 1] - 1]
+
+    def path(self, line: int) -> str:
+        return _digest_line_path(self._line(line))
+
+    def _place(self, path: str) -> int:
+        """The first line whose path is not before `path` (bisect over the lines, read as needed)."""
+        low, high = 0, self.count
+        while low < high:
+            middle = (low + high) // 2
+            if self.path(middle) < path:
+                low = middle + 1
+            else:
+                high = middle
+        return low
 
     def span(self, low: str, high: str) -> tuple[int, int]:
         """The lines of the paths from `low` up to (not including) `high`."""
-        paths = self.whole.paths
-        return bisect.bisect_left(paths, low), bisect.bisect_left(paths, high)
+        return self._place(low), self._place(high)
 
     def entry(self, line: int) -> Entry:
-        return entry_from_digest_line(bytes(self._digest[self._digest_starts[line]:self._digest_starts[line + 1]]))
+        return entry_from_digest_line(bytes(self._line(line)))
 
     def lines(self, low: int, high: int) -> ManifestPart:
         whole, json_at, digest_at = self.whole, self._json_starts, self._digest_starts
-        return ManifestPart(whole.paths[low:high], self._json[json_at[low]:json_at[high]],
-                            self._digest[digest_at[low]:digest_at[high]], whole.json_sizes[low:high],
-                            whole.digest_sizes[low:high])
+        return ManifestPart(None, self._json[json_at[low]:json_at[high]], self._digest[digest_at[low]:digest_at[high]],
+                            whole.json_sizes[low:high], whole.digest_sizes[low:high])
 
     def merge(self, drop: list[tuple[int, int]], files: Manifest) -> Iterator[ManifestPart]:
         """The lines outside the `drop` spans, merged with those of `files`
@@ -145,11 +173,11 @@ class OldManifest:
             if low > start:
                 kept.append((start, low))
             start = max(start, high)
-        if start < len(self.whole.paths):
-            kept.append((start, len(self.whole.paths)))
+        if start < self.count:
+            kept.append((start, self.count))
         new = sorted(files)
         # Where each new path goes: before the old line it would be inserted at.
-        places = [bisect.bisect_left(self.whole.paths, path) for path in new]
+        places = [self._place(path) for path in new]
         done = 0
         for low, high in kept:
             while low < high:
@@ -409,7 +437,7 @@ class TreeWriter:
             if os.path.isfile(full):
                 os.remove(full)
                 self._prune(os.path.dirname(path))
-        self.listed: list[str] = []  # every path in the tree but the manifest's own
+        self._listed: list[ManifestPart] = []  # every path in the tree but the manifest's own
         if kept is not None:
             old, drop = kept
             parts: Iterable[ManifestPart] = old.merge(drop, self.files)
@@ -425,8 +453,13 @@ class TreeWriter:
         return digest
 
     def _list(self, part: ManifestPart) -> ManifestPart:
-        self.listed += part.paths
+        # Not the texts of a new part: memory (an old part's are held anyway).
+        self._listed.append(part if part.paths is None else part._replace(json_text=b"", digest_text=b""))
         return part
+
+    def listed(self) -> list[str]:
+        """Once finished: every path in the tree but the manifest's own."""
+        return [path for part in self._listed for path in part_paths(part)]
 
     def abandon(self) -> None:
         """Stop: an existing tree keeps what was already replaced (each file

@@ -54,14 +54,15 @@ def settings_key(*settings: object) -> str:
 #     times, sizes of their home page rows and packages.json lines (per
 #     project), sizes of their changelog rows (per file)
 #   the root pages' paths, marshalled
-#   the manifest: paths, root digest lines, sizes of its manifest.json lines
-#     and of its root digest lines (manifest.json itself has the former)
+#   the manifest: its root digest lines ("<sha256> <size> <path>"), the size
+#     of each of its manifest.json lines (manifest.json itself has them) and
+#     of each root digest line
 #   the root digest, marshalled
 # Shares and manifest lines come one by one while the tree is written and
 # are not held: each value goes to its own temporary file first.
 _SUMMARY_VALUES = ("names", "counts", "stamps", "home sizes", "packages sizes", "row sizes")
 _SUMMARY_TYPES = {"counts": "L", "stamps": "q", "home sizes": "L", "packages sizes": "L", "row sizes": "L"}
-_MANIFEST_VALUES = ("paths", "digest", "json sizes", "digest sizes")
+_MANIFEST_VALUES = ("digest", "json sizes", "digest sizes")
 
 
 def _path(output_dir: str) -> str:
@@ -238,15 +239,15 @@ def _read(reader: _Reader, output_dir: str, settings: str) -> State | None:
     counts, stamps, home_sizes, packages_sizes, row_sizes = (
         reader.sizes(_SUMMARY_TYPES[value]) for value in _SUMMARY_VALUES[1:])
     root_paths: list[str] = reader.value()
-    paths, digest_text, json_sizes, digest_sizes = _lines(reader.text()), reader.raw(), reader.sizes(), reader.sizes()
+    digest_text, json_sizes, digest_sizes = reader.raw(), reader.sizes(), reader.sizes()
     root_digest = reader.value()
     if not len(names) == len(counts) == len(home_sizes) == len(packages_sizes) or \
-            not sum(counts) == len(stamps) == len(row_sizes) or not len(paths) == len(json_sizes) == len(digest_sizes):
+            not sum(counts) == len(stamps) == len(row_sizes) or len(json_sizes) != len(digest_sizes):
         raise ValueError("inconsistent state")
     manifest_root, json_text = read_manifest_lines(output_dir, sum(json_sizes))
     if manifest_root != root_digest:
         return None  # the tree was written since by something that left no state
-    manifest = OldManifest(ManifestPart(paths, json_text, digest_text, json_sizes, digest_sizes))
+    manifest = OldManifest(ManifestPart(None, json_text, digest_text, json_sizes, digest_sizes))
     # The pages the state cuts rows from are the ones it was written with.
     for path in root_paths:
         low, high = manifest.span(path, path + "\0")
@@ -326,7 +327,7 @@ class StateWriter:
 
     def __call__(self, part: ManifestPart) -> None:
         self._spool({
-            "paths": "".join(path + "\n" for path in part.paths), "digest": part.digest_text,
+            "digest": part.digest_text,
             "json sizes": part.json_sizes.tobytes(), "digest sizes": part.digest_sizes.tobytes(),
         })
 

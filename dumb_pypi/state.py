@@ -22,7 +22,6 @@ import itertools
 import marshal
 import math
 import os
-import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, BinaryIO, NamedTuple
@@ -280,8 +279,7 @@ class StateWriter:
         self._file: BinaryIO = open(self._tmp, "wb")  # noqa: SIM115 - closed by finish() or abandon()
         # Unnamed files (gone once closed, even if this process is killed), beside the tree.
         self._spools: dict[str, IO[bytes]] = {
-            value: tempfile.TemporaryFile(dir=parent)  # noqa: SIM115 - closed by finish() or abandon()
-            for value in (*_SUMMARY_VALUES, *_MANIFEST_VALUES)}
+            value: _unnamed_file(parent) for value in (*_SUMMARY_VALUES, *_MANIFEST_VALUES)}
         self._put(marshal.dumps(("dumb-pypi state", settings), 2))
         # In name order, so the same tree has the same state however it was built.
         names = sorted(lines)
@@ -359,6 +357,18 @@ class StateWriter:
             os.remove(self._tmp)
         except FileNotFoundError:
             pass
+
+
+def _unnamed_file(directory: str) -> IO[bytes]:
+    """A new file without a name in `directory` (closed by finish() or abandon())."""
+    if hasattr(os, "O_TMPFILE"):  # Linux: without importing tempfile (~2 ms at every start)
+        try:
+            return open(os.open(directory, os.O_TMPFILE | os.O_RDWR, 0o600), "w+b")
+        except OSError:
+            pass  # a filesystem without them
+    import tempfile
+
+    return tempfile.TemporaryFile(dir=directory)
 
 
 def _copy_file(source: int, destination: int, size: int) -> None:

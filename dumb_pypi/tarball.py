@@ -6,10 +6,12 @@ mtime is the same fixed time, and the gzip header carries no name and mtime 0.
 
 from __future__ import annotations
 
-import gzip
 import os
-import tarfile
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import tarfile
 
 __all__ = ["DEFAULT_MTIME", "write_tarball"]
 
@@ -17,6 +19,8 @@ DEFAULT_MTIME = 946684800  # 2000-01-01T00:00:00Z; some tools warn on 1970
 
 
 def _info(name: str, *, directory: bool, size: int = 0, mtime: int) -> tarfile.TarInfo:
+    import tarfile
+
     info = tarfile.TarInfo(name)
     info.type = tarfile.DIRTYPE if directory else tarfile.REGTYPE
     info.mode = 0o755 if directory else 0o644
@@ -30,6 +34,10 @@ def _info(name: str, *, directory: bool, size: int = 0, mtime: int) -> tarfile.T
 def write_tarball(root: str, paths: Iterable[str], destination: str, *, mtime: int = DEFAULT_MTIME) -> None:
     """Write `paths` (files relative to `root`, '/'-separated) and their
     directories to `destination` as a deterministic tar.gz."""
+    # Imported here: every build imports this module, few write a tarball.
+    import gzip
+    import tarfile
+
     entries: dict[tuple[str, ...], bool] = {}
     for path in paths:
         parts = tuple(path.split("/"))

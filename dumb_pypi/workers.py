@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import signal
 import sys
-import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Generic, NoReturn, TypeVar
@@ -85,6 +83,8 @@ class _Worker:
             self.running = False
 
     def result(self) -> Any:
+        import pickle  # here, not at the top: most builds fork no worker
+
         with os.fdopen(self.fd, "rb") as pipe:
             data = pipe.read()  # until the worker closes its end: done, failed or killed
         _, status = os.waitpid(self.pid, 0)
@@ -152,6 +152,9 @@ class Pool(Generic[R]):
 
 
 def _child(share: Sequence[T], work: Callable[[Iterable[T]], R], write_fd: int, parent: int) -> NoReturn:
+    import pickle  # here, not at the top: most builds fork no worker
+    import traceback
+
     code = 1
     message: tuple[str, Any]
     try:

@@ -177,7 +177,7 @@ def installed_ours(work: str) -> str:
     pip = [os.path.join(venv, "bin", "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     if not os.path.exists(os.path.join(venv, "bin", "python")):
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        subprocess.run([*pip, "setuptools>=61", "packaging>=22"], check=True)
+        subprocess.run([*pip, "setuptools>=61", "wheel", "packaging>=22"], check=True)
     # A copy of the sources: building in place would leave build/ in the checkout.
     source = os.path.join(work, "ours-source")
     shutil.rmtree(source, ignore_errors=True)

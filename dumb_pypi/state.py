@@ -157,7 +157,7 @@ class State(NamedTuple):
         old_files = file_starts[-1]
         files = old_files - sum(counts[i] for i in gone) + sum(sum(summary.file_counts) for summary in new)
         # Without upload times, the changelog lists files in index order, so
-        # pages end before the first change are kept (if their number is).
+        # the pages that end before the first change are kept (if their number is).
         first = min([*gone, *(bisect.bisect_left(names, summary.names[0]) for summary in new)], default=len(names))
         old_timestamped = self.stamps.count(0) != len(self.stamps)
         new_timestamped = any(stamp for summary in new for stamp in summary.timestamps)
@@ -207,8 +207,14 @@ class State(NamedTuple):
         texts = []
         for number in range(first_page, _page_count(len(sizes)) + 1):
             on_page = order[(number - 1) * per_page:number * per_page]
-            page = _read_page(self.output_dir, _changelog_path(number))
-            texts.append(_rows(page, TABLE_START, sum(sizes[i] for i in on_page), TABLE_END))
+            path = _changelog_path(number)
+            try:
+                texts.append(_rows(_read_page(self.output_dir, path), TABLE_START, sum(sizes[i] for i in on_page),
+                                   TABLE_END))
+            except (OSError, ValueError):  # changed since, keeping its size (load() checked that)
+                discard(self.output_dir)
+                raise DumbPypiError(f"{self.output_dir}/{path}: not the page the last build wrote; nothing was "
+                                    "changed, and the next build will be a full one") from None
         rows = memoryview(b"".join(texts))
         if not timestamped:
             return rows

@@ -2,9 +2,9 @@
 
 Project pages come first, then the root pages that link to them, which is the
 order output.py writes them in. The root pages (changelog, feed, packages.json,
-the simple and home indexes) are put together from one Summary per project,
-its share of them, so a partial rebuild can reuse the summaries of projects
-that did not change instead of every record.
+the simple and home indexes) are put together from Summaries, each project's
+share of them as UTF-8, so a partial rebuild can cut the shares of projects
+that did not change from the old pages instead of rendering every record.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from dumb_pypi import workers
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.output import MANIFEST_NAME, Manifest, OldManifest, TreeWriter, part_paths
-from dumb_pypi.pages import Links, Renderer, Site, Summary
+from dumb_pypi.pages import Links, Renderer, Site, Summary, changelog_path
 from dumb_pypi.pages.links import pool_path
 from dumb_pypi.projects import Project, ProjectStatus
 from dumb_pypi.records import Record
@@ -102,7 +102,7 @@ def rebuild_partial(previous: State, changed: set[str], projects: list[Project],
     renderer = _renderer(options)
     # Everything is read from the old tree before anything in it is written.
     summaries, first_page = previous.summaries(changed, [renderer.summary(project) for project in projects])
-    kept_pages = [f"changelog/page{number}.html" for number in range(1, first_page)]
+    kept_pages = [changelog_path(number) for number in range(1, first_page)]
     drop, old = _split_manifest(previous, changed, kept_pages)
     writer = TreeWriter(options.output_dir, old=old)
     lines = {name: value for name, value in previous.lines.items() if name not in changed}

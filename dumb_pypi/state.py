@@ -20,7 +20,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import marshal
-import math
 import os
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -29,7 +28,7 @@ from typing import IO, Any, BinaryIO, NamedTuple
 from dumb_pypi import __version__, pages
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.output import ManifestPart, OldManifest, entry_size, read_manifest_lines
-from dumb_pypi.pages import Summary
+from dumb_pypi.pages import Summary, changelog_order, changelog_page_count, changelog_path
 from dumb_pypi.pages.webui import HOME_ROWS_END, HOME_ROWS_START, TABLE_END, TABLE_START
 from dumb_pypi.records import Record
 
@@ -59,8 +58,10 @@ def settings_key(*settings: object) -> str:
 #   the root digest, marshalled
 # Shares and manifest lines come one by one while the tree is written and
 # are not held: each value goes to its own temporary file first.
-_SUMMARY_VALUES = ("names", "counts", "stamps", "home sizes", "packages sizes", "row sizes")
-_SUMMARY_TYPES = {"counts": "L", "stamps": "q", "home sizes": "L", "packages sizes": "L", "row sizes": "L"}
+# The summaries' arrays: (value, Summary field, machine integer type).
+_SUMMARY_ARRAYS = (("counts", "file_counts", "L"), ("stamps", "timestamps", "q"), ("home sizes", "home_sizes", "L"),
+                   ("packages sizes", "packages_sizes", "L"), ("row sizes", "row_sizes", "L"))
+_SUMMARY_VALUES = ("names", *(value for value, _, _ in _SUMMARY_ARRAYS))
 _MANIFEST_VALUES = ("digest", "json sizes", "digest sizes")
 
 
@@ -95,7 +96,7 @@ class _Reader:
 
 def _cut(text: str, sizes: array[int]) -> list[str]:
     """`text` cut into pieces of `sizes`."""
-    starts = list(itertools.accumulate(sizes, initial=0))
+    starts = _starts(sizes)
     return [text[start:end] for start, end in zip(starts, starts[1:])]
 
 
@@ -119,14 +120,6 @@ def _rows(page: bytes, start: str, size: int, end: str) -> memoryview:
     if page[at + size:at + size + len(end)] != end.encode():
         raise ValueError("a page does not have the rows the state gives")
     return memoryview(page)[at:at + size]
-
-
-def _page_count(files: int) -> int:
-    return max(1, math.ceil(files / pages.CHANGELOG_ENTRIES_PER_PAGE))
-
-
-def _changelog_path(number: int) -> str:
-    return f"changelog/page{number}.html"
 
 
 class State(NamedTuple):
@@ -162,7 +155,7 @@ class State(NamedTuple):
         old_timestamped = self.stamps.count(0) != len(self.stamps)
         new_timestamped = any(stamp for summary in new for stamp in summary.timestamps)
         first_page = 1
-        if not (old_timestamped or new_timestamped) and _page_count(files) == _page_count(old_files):
+        if not (old_timestamped or new_timestamped) and changelog_page_count(files) == changelog_page_count(old_files):
             first_page = file_starts[first] // pages.CHANGELOG_ENTRIES_PER_PAGE + 1
         first_row = (first_page - 1) * pages.CHANGELOG_ENTRIES_PER_PAGE
         rows = self._changelog_rows(first_page, old_timestamped)
@@ -202,12 +195,12 @@ class State(NamedTuple):
         per_page = pages.CHANGELOG_ENTRIES_PER_PAGE
         sizes = self.row_sizes
         order: Sequence[int] = range(len(sizes))
-        if timestamped:  # the pages are newest first (as root_pages() sorts them)
-            order = sorted(order, key=lambda i: -self.stamps[i])
+        if timestamped:  # the pages are in the changelog's order, not the index's
+            order = changelog_order(self.stamps)
         texts = []
-        for number in range(first_page, _page_count(len(sizes)) + 1):
+        for number in range(first_page, changelog_page_count(len(sizes)) + 1):
             on_page = order[(number - 1) * per_page:number * per_page]
-            path = _changelog_path(number)
+            path = changelog_path(number)
             try:
                 texts.append(_rows(_read_page(self.output_dir, path), TABLE_START, sum(sizes[i] for i in on_page),
                                    TABLE_END))
@@ -242,7 +235,7 @@ def _read(reader: _Reader, output_dir: str, settings: str) -> State | None:
     lines = dict(zip(line_names, _cut(lines_text, reader.sizes())))
     names = _lines(reader.text())
     counts, stamps, home_sizes, packages_sizes, row_sizes = (
-        reader.sizes(_SUMMARY_TYPES[value]) for value in _SUMMARY_VALUES[1:])
+        reader.sizes(code) for _, _, code in _SUMMARY_ARRAYS)
     root_paths: list[str] = reader.value()
     digest_text, json_sizes, digest_sizes = reader.raw(), reader.sizes(), reader.sizes()
     root_digest = reader.value()
@@ -318,9 +311,8 @@ class StateWriter:
         summaries = self._summaries
         values: dict[str, str | bytes | memoryview] = {
             "names": "".join(name + "\n" for summary in summaries for name in summary.names)}
-        for value, field in zip(_SUMMARY_VALUES[1:], ("file_counts", "timestamps", "home_sizes", "packages_sizes",
-                                                       "row_sizes")):
-            values[value] = b"".join(_packed(_SUMMARY_TYPES[value], getattr(summary, field)) for summary in summaries)
+        for value, field, code in _SUMMARY_ARRAYS:
+            values[value] = b"".join(_packed(code, getattr(summary, field)) for summary in summaries)
         self._spool(values)
         self._summaries = []
         self._pending = 0

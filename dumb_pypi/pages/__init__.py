@@ -18,11 +18,22 @@ from typing import NamedTuple
 
 from dumb_pypi.pages import legacy_json, simple_html, simple_json
 from dumb_pypi.pages.links import Links
-from dumb_pypi.pages.webui import CHANGELOG_ENTRIES_PER_PAGE, Bytes, Site, WebUI, changelog_row, home_row
+from dumb_pypi.pages.webui import (
+    CHANGELOG_ENTRIES_PER_PAGE,
+    Bytes,
+    Site,
+    WebUI,
+    changelog_path,
+    changelog_row,
+    home_row,
+)
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record, dumps, record_to_json, utf8_parts
 
-__all__ = ["CHANGELOG_ENTRIES_PER_PAGE", "Bytes", "Links", "Renderer", "Site", "Summary"]
+__all__ = [
+    "CHANGELOG_ENTRIES_PER_PAGE", "Bytes", "Links", "Renderer", "Site", "Summary", "changelog_order",
+    "changelog_page_count", "changelog_path",
+]
 
 # A version becomes a directory name (pypi/<p>/<version>/json) only when it is
 # plainly safe; a few legacy versions (spaces, "....") get no per-release page.
@@ -43,6 +54,17 @@ class Summary(NamedTuple):
     packages_sizes: Sequence[int]  # per project
     changelog_rows: Bytes  # a changelog row per file (but see root_pages' first_page)
     row_sizes: Sequence[int]  # per file: its changelog row's size
+
+
+def changelog_page_count(file_count: int) -> int:
+    return max(1, math.ceil(file_count / CHANGELOG_ENTRIES_PER_PAGE))
+
+
+def changelog_order(stamps: Sequence[int]) -> list[int]:
+    """The files (by index number) in the changelog's order when they have
+    upload times (`stamps`, 0: unknown): newest first; ties keep index order
+    (dumb-pypi's changelog order)."""
+    return sorted(range(len(stamps)), key=lambda i: -stamps[i])
 
 
 class Renderer:
@@ -100,7 +122,7 @@ class Renderer:
         are left as they are, and the summaries' rows start with that page's
         (their row sizes do not: they are every file's)."""
         per_page = CHANGELOG_ENTRIES_PER_PAGE
-        page_count = max(1, math.ceil(file_count / per_page))
+        page_count = changelog_page_count(file_count)
         pages_done = first_page - 1
         names: list[str] = []
         counts: list[int] = []
@@ -131,10 +153,9 @@ class Renderer:
                 yield self.webui.changelog_page(pages_done, page_count, text[:cut])
                 rows, sizes = [text[cut:]], sizes[per_page:]
         starts = list(itertools.accumulate(counts, initial=0))
-        # Newest first; ties keep index order (dumb-pypi's changelog order).
         order: Sequence[int] = range(starts[-1])
         if timestamped:
-            order = sorted(order, key=lambda i: -stamps[i])
+            order = changelog_order(stamps)
             text = memoryview(b"".join(rows))
             at = list(itertools.accumulate(sizes, initial=0))
             rows = [text[at[i]:at[i + 1]] for i in order]

@@ -16,7 +16,7 @@ from dumb_pypi.records import Record
 
 __all__ = [
     "CHANGELOG_ENTRIES_PER_PAGE", "FEED_ENTRIES", "HOME_ROWS_END", "HOME_ROWS_START", "TABLE_END", "TABLE_START",
-    "Bytes", "Site", "WebUI", "changelog_row", "home_row",
+    "Bytes", "Site", "WebUI", "changelog_path", "changelog_row", "home_row",
 ]
 
 CHANGELOG_ENTRIES_PER_PAGE = 5000  # as in dumb-pypi 1.15
@@ -75,6 +75,11 @@ def changelog_row(record: Record, url: str) -> str:
     return (f'<tr><td><a href="{escape(url)}">{escape(record.filename)}</a>{yanked}</td>'
             f'<td><a href="../project/{record.name}/">{record.name}</a></td><td>{_uploaded(record)}</td>'
             f'<td>{escape(record.uploaded_by or "")}</td></tr>\n')
+
+
+def changelog_path(number: int) -> str:
+    """Changelog page `number` (from 1), from the tree's root."""
+    return f"changelog/page{number}.html"
 
 
 def _iso(timestamp: int) -> str:
@@ -207,7 +212,7 @@ class WebUI:
         before = (f"<h2>Changelog</h2>\n{pagination}<table>\n"
                   "<thead><tr><th>File</th><th>Project</th><th>Uploaded</th><th>By</th></tr></thead>\n"
                   f"{TABLE_START}")
-        return f"changelog/page{number}.html", self._around(rows, "../", before, f"{TABLE_END}{pagination}",
+        return changelog_path(number), self._around(rows, "../", before, f"{TABLE_END}{pagination}",
                                                              title="Changelog · ")
 
     def feed(self, newest_files: Iterable[Record]) -> str:

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from dumb_pypi import workers
 from dumb_pypi.errors import DumbPypiError
+from dumb_pypi.linediff import ListLines
 from dumb_pypi.output import MANIFEST_NAME, Manifest, OldManifest, TreeWriter, part_paths
 from dumb_pypi.pages import Links, Renderer, Site, Summary, changelog_path
 from dumb_pypi.pages.links import pool_path
@@ -40,8 +41,8 @@ class StateSource(NamedTuple):
     """What a build needs to leave a state (see state.py) behind."""
 
     settings: str  # state.settings_key() of this build
-    lines: dict[str, str]  # each project's input lines, sorted, each ending with "\n"
-    parse: Callable[[list[str]], list[Record]]  # a project's lines -> its files, in index order
+    listing: ListLines  # the package list, each line's key set
+    files: Callable[[str], list[Record]]  # a project's files, in index order, parsed again from its lines
 
 
 class Result(NamedTuple):
@@ -77,8 +78,8 @@ def _copy_pool_files(writer: TreeWriter, project: Project) -> None:
 
 
 def build_index(projects: list[Project], options: Options, state: StateSource | None = None) -> Result:
-    """Write the index of `projects` in full. With `state` (the input lines of
-    each project), also leave the state a partial rebuild starts from."""
+    """Write the index of `projects` in full. With `state` (the package
+    list), also leave the state a partial rebuild starts from."""
     _check_options(projects, options)
     writer = TreeWriter(options.output_dir)
     files = {project.name: project.files for project in projects}
@@ -96,7 +97,7 @@ def rebuild_partial(previous: State, changed: set[str], projects: list[Project],
     of the tree, the other projects' share of the root pages and the manifest
     lines come from `previous`."""
     _check_options(projects, options)
-    if not changed:  # the tree is up to date
+    if not changed and state.listing.text == previous.listing.text:  # the tree and its state are up to date
         _copy_outputs(options, lambda: part_paths(previous.manifest.whole))
         return Result(len(previous.names), len(previous.stamps), 0, None)
     renderer = _renderer(options)
@@ -105,17 +106,15 @@ def rebuild_partial(previous: State, changed: set[str], projects: list[Project],
     kept_pages = [changelog_path(number) for number in range(1, first_page)]
     drop, old = _split_manifest(previous, changed, kept_pages)
     writer = TreeWriter(options.output_dir, old=old)
-    lines = {name: value for name, value in previous.lines.items() if name not in changed}
-    lines.update(state.lines)
     files = {project.name: project.files for project in projects}
     totals = _Totals(sum(len(summary.names) for summary in summaries),
                      sum(len(summary.timestamps) for summary in summaries),
                      any(any(summary.timestamps) for summary in summaries))
 
     def files_of(name: str) -> list[Record]:  # unchanged projects: parsed again (the feed needs a few)
-        return files[name] if name in files else state.parse(lines[name].split("\n")[:-1])
+        return files[name] if name in files else state.files(name)
 
-    return _build(writer, renderer, projects, summaries, totals, options, state._replace(lines=lines), files_of,
+    return _build(writer, renderer, projects, summaries, totals, options, state, files_of,
                   kept=(previous.manifest, drop), kept_pages=kept_pages)
 
 
@@ -165,7 +164,7 @@ def _build(writer: TreeWriter, renderer: Renderer, projects: list[Project], summ
         # Dependency order: files, then the pages that link to them, then the root.
         _write_projects(projects, options, renderer, writer)
         if state is not None:
-            state_writer = StateWriter(options.output_dir, state.settings, state.lines)
+            state_writer = StateWriter(options.output_dir, state.settings, state.listing)
             summaries = map(state_writer.add_summary, summaries)
         root_paths = list(kept_pages)
         for path, data in renderer.root_pages(summaries, totals.files, totals.timestamped, files_of,

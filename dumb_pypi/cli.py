@@ -20,7 +20,7 @@ from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.records import Record, dumps, record_to_json
 
 if TYPE_CHECKING:
-    from dumb_pypi.projects import Project, ProjectStatus
+    from dumb_pypi.projects import ProjectStatus
 
 # The index step's modules (pages, the writer) are imported inside
 # _build(): `dumb-pypi record` runs once per file in Bazel and Pants, and
@@ -155,23 +155,8 @@ def _read_inputs(args: argparse.Namespace, refuse: Callable[[str, str], None],
     return records
 
 
-def _source_lines(projects: list[Project], lines: list[str], json_lines: bool,
-                  skip: set[str]) -> dict[str, str]:
-    """Each project's input lines (sorted, each ending with a line break),
-    for the state; projects in `skip` are left out (all their lines then
-    count as new next time: their refusals are named again)."""
-    by_project: dict[str, str] = {}
-    for project in projects:
-        if project.name not in skip:
-            # A plain list's line is the filename.
-            by_project[project.name] = "".join(sorted(
-                (lines[int((record.origin or "").rpartition(":")[2]) - 1] if json_lines else record.filename) + "\n"
-                for record in project.files))
-    return by_project
-
-
 def _build(argv: Sequence[str]) -> int:
-    from dumb_pypi import inputs, state
+    from dumb_pypi import inputs, linediff, state
     from dumb_pypi.build import Options, StateSource, build_index, rebuild_partial
     from dumb_pypi.pages import Site
     from dumb_pypi.projects import group_projects
@@ -203,46 +188,53 @@ def _build(argv: Sequence[str]) -> int:
         refusals(record.origin or record.filename, reason)
 
     list_path = args.package_list or args.package_list_json
-    lines = inputs.read_lines(list_path) if list_path else None
+    text = inputs.read_list(list_path) if list_path else None
     # One package list and nothing else: the build leaves a state behind,
     # and a partial rebuild (--previous-package-list) starts from it.
-    one_list = (lines is not None and not (args.package_list and args.package_list_json) and not args.pool
+    one_list = (text is not None and not (args.package_list and args.package_list_json) and not args.pool
                 and not (args.package_dir or args.paths or args.record_list))
-    if lines is not None and list_path is not None and one_list:
+    if text is not None and list_path is not None and one_list:
         json_lines = not args.package_list
         settings = state.settings_key(json_lines, options.packages_url, options.per_release_json, tuple(site),
                                       sorted(options.statuses.items()))
 
-        def parse(numbered: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Record]]:
-            return inputs.parse_lines(list_path, numbered, refusals, json_lines=json_lines)
+        def parse(numbered: Iterable[tuple[int, str]], report: bool = True) -> Iterator[tuple[int, Record]]:
+            return inputs.parse_lines(list_path, numbered, refusals if report else _ignore, json_lines=json_lines)
 
-        previous = None
-        if args.previous_package_list or args.previous_package_list_json:
+        previous, changes = None, None
+        if (args.previous_package_list or args.previous_package_list_json) and linediff.is_plain(text):
             previous = state.load(args.output_dir, settings)
-        if previous is not None:
-            changed, pairs = state.changed_records(previous, lines, parse)
-            records = [record for _, record in pairs]
-            del pairs
+            if previous is not None:
+                changes = state.changed_records(previous, text, parse)
+        if changes is not None:
+            listing: linediff.ListLines | None = changes.listing
+            pairs: Iterable[tuple[int, Record]] = changes.records
         else:
-            records = [record for _, record in parse(enumerate(lines, 1))]
+            listing = linediff.listing(text)  # None: line breaks other than "\n", "\r\n"; no state then
+            pairs = parse(enumerate(text.decode("utf-8").splitlines(), 1))
+        records = [record for _, record in pairs] if listing is None else list(linediff.keyed(listing.keys, pairs))
+        del pairs
         projects = group_projects(records, options.statuses, refuse=refuse_duplicate)
         del records
+        if listing is not None:
+            linediff.clear_keys(listing.keys, conflicted)  # their lines are read again at every build
 
-        def project_files(project_lines: list[str]) -> list[Record]:
-            parsed = parse(enumerate(project_lines, 1))
-            return group_projects(record for _, record in parsed)[0].files
+        def project_files(name: str) -> list[Record]:
+            assert listing is not None
+            key = linediff.project_key(name)
+            parsed = parse(linediff.lines_at(listing, linediff.positions(listing.keys, {key})), False)
+            return group_projects(record for _, record in parsed if record.name == name)[0].files
 
-        source = StateSource(settings, _source_lines(projects, lines, json_lines, conflicted), project_files)
-        del lines  # the records hold what is needed
+        source = StateSource(settings, listing, project_files) if listing is not None else None
         if args.strict and refusals.count:
             return _strict_failure(refusals)
-        if previous is not None:
-            result = rebuild_partial(previous, changed, projects, options, source)
+        if previous is not None and changes is not None and source is not None:
+            result = rebuild_partial(previous, changes.names, projects, options, source)
         else:
             result = build_index(projects, options, source)
     else:
-        records = _read_inputs(args, refusals, lines)
-        del lines
+        records = _read_inputs(args, refusals, None if text is None else text.decode("utf-8").splitlines())
+        del text
         projects = group_projects(records, options.statuses, refuse=refuse_duplicate)
         del records
         if args.strict and refusals.count:
@@ -257,6 +249,10 @@ def _build(argv: Sequence[str]) -> int:
         print(f"{PROG}: indexed {result.files} files in {result.projects} projects; refused {refusals.count}",
               file=sys.stderr)
     return 0
+
+
+def _ignore(origin: str, reason: str) -> None:
+    pass
 
 
 def _strict_failure(refusals: Refusals) -> int:

@@ -18,7 +18,7 @@ from dumb_pypi.errors import DumbPypiError, InvalidInput
 from dumb_pypi.records import Record, check_filename, record_from_filename, record_from_json
 
 __all__ = ["DIST_SUFFIXES", "Refuse", "package_files", "package_list", "package_list_json", "parse_lines", "read_lines",
-           "record_list"]
+           "read_list", "record_list"]
 
 Refuse = Callable[[str, str], None]
 
@@ -27,17 +27,26 @@ DIST_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip
 _INSPECTABLE = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
 
 
-def read_lines(path: str) -> list[str]:
-    """The lines of `path` ("-": standard input), without line endings."""
+def read_list(path: str) -> bytes:
+    """The text of `path` ("-": standard input), checked to be UTF-8."""
     try:
         if path == "-":
-            return sys.stdin.read().splitlines()
-        with open(path, encoding="utf-8") as f:
-            return f.read().splitlines()
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
+        if not data.isascii():
+            data.decode("utf-8")
     except OSError as ex:
         raise DumbPypiError(f"cannot read {path}: {ex.strerror or ex}") from None
     except UnicodeDecodeError as ex:
         raise DumbPypiError(f"{path} is not UTF-8 text: {ex}") from None
+    return data
+
+
+def read_lines(path: str) -> list[str]:
+    """The lines of `path` ("-": standard input), without line endings."""
+    return read_list(path).decode("utf-8").splitlines()
 
 
 def _display(path: str) -> str:

@@ -1,12 +1,12 @@
 """What a partial rebuild reuses from the build before it.
 
 A build from one package list leaves `.dumb-pypi-state` in the output
-directory: the input lines of each project, where each project's share of
-the root pages lies in them (the pages themselves hold the text) and the
-manifest's lines. A partial rebuild compares the new list with those lines,
-parses and renders only the projects whose lines changed, and cuts the rest
-of the root pages and of the manifest from the old ones: bytes copied, never
-parsed again.
+directory: the package list it was built from (see linediff.py), where each
+project's share of the root pages lies in them (the pages themselves hold
+the text) and the manifest's lines. A partial rebuild compares the new list
+with the old one, parses and renders only the projects whose lines changed,
+and cuts the rest of the root pages and of the manifest from the old ones:
+bytes copied, never parsed again.
 
 The state is used only when it matches: same format and dumb-pypi version,
 same settings, the root digest of the manifest beside it, and pages of the
@@ -25,17 +25,19 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, BinaryIO, NamedTuple
 
-from dumb_pypi import __version__, pages
+from dumb_pypi import __version__, linediff, pages
 from dumb_pypi.errors import DumbPypiError
+from dumb_pypi.linediff import KEY_TYPE, ListLines
 from dumb_pypi.output import ManifestPart, OldManifest, entry_size, read_manifest_lines
 from dumb_pypi.pages import Summary, changelog_order, changelog_page_count, changelog_path
 from dumb_pypi.pages.webui import HOME_ROWS_END, HOME_ROWS_START, TABLE_END, TABLE_START
 from dumb_pypi.records import Record
 
-__all__ = ["STATE_NAME", "Parse", "State", "StateWriter", "changed_records", "discard", "load", "settings_key"]
+__all__ = ["STATE_NAME", "Changes", "Parse", "State", "StateWriter", "changed_records", "discard", "load",
+           "settings_key"]
 
 STATE_NAME = ".dumb-pypi-state"
-_FORMAT = 3
+_FORMAT = 4
 
 
 def settings_key(*settings: object) -> str:
@@ -47,7 +49,8 @@ def settings_key(*settings: object) -> str:
 # marshalled, and large texts and arrays raw (UTF-8; machine integers), so
 # that loading and saving is mostly copying, not one object per line:
 #   the header: ("dumb-pypi state", settings), marshalled
-#   the projects with input lines: names, lines, the size of each one's lines
+#   the package list: its text, and per line the key of its project and
+#     its size (linediff.ListLines)
 #   the projects' shares of the root pages: names, file counts, upload
 #     times, sizes of their home page rows and packages.json lines (per
 #     project), sizes of their changelog rows (per file)
@@ -94,12 +97,6 @@ class _Reader:
         return values
 
 
-def _cut(text: str, sizes: array[int]) -> list[str]:
-    """`text` cut into pieces of `sizes`."""
-    starts = _starts(sizes)
-    return [text[start:end] for start, end in zip(starts, starts[1:])]
-
-
 def _lines(text: str) -> list[str]:
     """Each ends with a line break."""
     return text[:-1].split("\n") if text else []
@@ -124,8 +121,7 @@ def _rows(page: bytes, start: str, size: int, end: str) -> memoryview:
 
 class State(NamedTuple):
     output_dir: str
-    lines: dict[str, str]  # project -> the input lines that name it, sorted, each ending with "\n"
-    lines_text: str  # all of them, in project order
+    listing: ListLines  # the package list
     names: list[str]  # every project, in index order; then per project:
     file_counts: array[int]
     home_sizes: array[int]
@@ -230,9 +226,9 @@ def load(output_dir: str, settings: str) -> State | None:
 def _read(reader: _Reader, output_dir: str, settings: str) -> State | None:
     if reader.value() != ("dumb-pypi state", settings):
         return None
-    line_names = _lines(reader.text())
-    lines_text = reader.text()
-    lines = dict(zip(line_names, _cut(lines_text, reader.sizes())))
+    listing = ListLines(reader.raw(), reader.sizes(KEY_TYPE), reader.sizes(KEY_TYPE))
+    if len(listing.keys) != len(listing.sizes) or sum(listing.sizes) != len(listing.text):
+        raise ValueError("inconsistent state")
     names = _lines(reader.text())
     counts, stamps, home_sizes, packages_sizes, row_sizes = (
         reader.sizes(code) for _, _, code in _SUMMARY_ARRAYS)
@@ -255,7 +251,7 @@ def _read(reader: _Reader, output_dir: str, settings: str) -> State | None:
     packages = memoryview(_read_page(output_dir, "packages.json"))
     if len(packages) != sum(packages_sizes):
         return None
-    return State(output_dir, lines, lines_text, names, counts, home_sizes, packages_sizes, stamps, row_sizes, home,
+    return State(output_dir, listing, names, counts, home_sizes, packages_sizes, stamps, row_sizes, home,
                  packages, root_paths, manifest)
 
 
@@ -271,7 +267,7 @@ class StateWriter:
     """Writes the state while the tree is finished (it is the manifest's
     `sink`), into a file beside the tree that finish() moves into it."""
 
-    def __init__(self, output_dir: str, settings: str, lines: dict[str, str]) -> None:
+    def __init__(self, output_dir: str, settings: str, listing: ListLines) -> None:
         self.output_dir = os.path.abspath(output_dir)
         parent, name = os.path.split(self.output_dir)
         self._tmp = os.path.join(parent, f".{name}.dumb-pypi-state.tmp")
@@ -280,11 +276,8 @@ class StateWriter:
         self._spools: dict[str, IO[bytes]] = {
             value: _unnamed_file(parent) for value in (*_SUMMARY_VALUES, *_MANIFEST_VALUES)}
         self._put(marshal.dumps(("dumb-pypi state", settings), 2))
-        # In name order, so the same tree has the same state however it was built.
-        names = sorted(lines)
-        self._put(_encode("".join(name + "\n" for name in names)))
-        self._put(_encode("".join(lines[name] for name in names)))
-        self._put(array("L", [len(lines[name]) for name in names]).tobytes())
+        for value in listing:
+            self._put(value if isinstance(value, bytes) else value.tobytes())
         self._summaries: list[Summary] = []
         self._pending = 0  # projects in self._summaries
         self._root_paths: list[str] = []
@@ -395,22 +388,29 @@ def _encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-Parse = Callable[[Iterable[tuple[int, str]]], Iterator[tuple[int, Record]]]
+# (line number, line) pairs -> (line number, record) pairs; `report`: name the refused lines.
+Parse = Callable[[Iterable[tuple[int, str]], bool], Iterator[tuple[int, Record]]]
 
 
-def changed_records(state: State, lines: list[str], parse: Parse) -> tuple[set[str], list[tuple[int, Record]]]:
-    """The projects whose lines differ between the state and `lines`, and the
-    (line number, record) of every line of theirs in `lines`, in line order:
-    what a full build would have made of them. Only these lines are parsed."""
-    known = set(_lines(state.lines_text))
-    new = list(parse((number, line) for number, line in enumerate(lines, 1) if line not in known))
-    changed = {record.name for _, record in new}
-    gone = known.difference(lines)
-    if gone:
-        # Lines of the state were all indexed before: parsing them again names their projects.
-        changed.update(record.name for _, record in parse((0, line) for line in gone))
-    theirs = set(_lines("".join(state.lines.get(name, "") for name in changed)))
-    if not theirs:  # only new projects, or none changed
-        return changed, new
-    again = parse((number, line) for number, line in enumerate(lines, 1) if line in theirs)
-    return changed, sorted([*new, *again], key=lambda pair: pair[0])
+class Changes(NamedTuple):
+    names: set[str]  # the projects whose lines changed, and those read at every build
+    records: list[tuple[int, Record]]  # (line number, record) of every line of theirs, in line order
+    listing: ListLines  # the new list; set_keys() puts in the keys of the lines read again
+    read: list[int]  # the lines read again (0-based)
+
+
+def changed_records(state: State, text: bytes, parse: Parse) -> Changes | None:
+    """What a full build would make of the lines of the projects whose lines
+    differ between the state's list and `text` (a plain list; see
+    linediff.py): only these lines are parsed. None: the state's list is damaged."""
+    change = linediff.diff(state.listing, text)
+    if change is None:
+        return None
+    # Lines the old list had were parsed before: they name their projects again.
+    names = {record.name for _, record in parse(enumerate([*change.gone, *change.added], 1), False)}
+    read = linediff.positions(change.new.keys, {linediff.project_key(name) for name in names} | {0})
+    records = list(parse(linediff.lines_at(change.new, read), True))
+    names.update(record.name for _, record in records)
+    for i in read:
+        change.new.keys[i] = 0
+    return Changes(names, records, change.new, read)

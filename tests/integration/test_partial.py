@@ -46,6 +46,9 @@ STEPS = {
     "remove a project": [line for line in BASE if "beta" not in line],
     "change a line's content": [line.replace('"ann"', '"bob"') for line in BASE],
     "reorder the lines": list(reversed(BASE)),
+    "change the first and the last line": [_line("alpha-0.9.tar.gz"), *BASE[1:-1], _line("delta-1.0.tar.gz")],
+    "add a blank line": [*BASE[:3], "", *BASE[3:]],
+    "repeat a line": [*BASE[:3], BASE[0], *BASE[3:]],
     "nothing changes": BASE,
 }
 
@@ -67,12 +70,17 @@ def test_partial_rebuild_gives_the_full_build(tmp_path: Path, step: str) -> None
     assert "-20160920.193125.zip" in partial.stderr and "with different content" in partial.stderr
 
 
+@pytest.mark.parametrize(("ending", "where"), [("\n", "end"), ("\n", "scattered"), ("\r\n", "scattered")])
 def test_partial_rebuild_parses_only_what_changed(tmp_path: Path, huge_list: list[str],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+                                                  monkeypatch: pytest.MonkeyPatch, ending: str, where: str) -> None:
     old, new = tmp_path / "old.txt", tmp_path / "new.txt"
     lines = huge_list[:3000]
-    old.write_text("\n".join(lines) + "\n")
-    new.write_text("\n".join([*lines, "zzz_added-1.0-py3-none-any.whl"]) + "\n")
+    old.write_bytes((ending.join(lines) + ending).encode())
+    added = [*lines, "zzz_added-1.0-py3-none-any.whl"]
+    if where == "scattered":  # near both ends: every line in between is compared, few are parsed
+        added[2:2] = ["aaa_added-1.0.tar.gz"]
+        added[2990] = "zzz_replaced-1.0.tar.gz"
+    new.write_bytes((ending.join(added) + ending).encode())
     out = tmp_path / "out"
     assert cli.main(["--package-list", str(old), "--output-dir", str(out), *COMMON]) == 0
     parsed: list[str] = []
@@ -95,6 +103,21 @@ def test_partial_rebuild_parses_only_what_changed(tmp_path: Path, huge_list: lis
     assert (out / "simple" / lines[0].split("-")[0].lower() / "index.html").stat().st_mtime_ns == unchanged
     monkeypatch.undo()
     run_cli("--package-list", new, "--output-dir", tmp_path / "full", *COMMON)
+    assert _tree(out) == _tree(tmp_path / "full")
+
+
+def test_a_list_with_other_line_breaks_is_built_in_full(tmp_path: Path) -> None:
+    # A form feed also ends a line (str.splitlines()): such a list leaves no
+    # state, and --previous-package-list builds it in full, as 1.15 would.
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    old.write_bytes(b"alpha-1.0.tar.gz\x0cbeta-1.0.tar.gz\n")
+    new.write_bytes(b"alpha-1.0.tar.gz\x0cbeta-1.0.tar.gz\ngamma-1.0.tar.gz\n")
+    out = tmp_path / "out"
+    run_cli("--package-list", old, "--output-dir", out, *COMMON)
+    assert not (out / STATE_NAME).exists()
+    run_cli("--package-list", new, "--previous-package-list", old, "--output-dir", out, *COMMON)
+    run_cli("--package-list", new, "--output-dir", tmp_path / "full", *COMMON)
+    assert (out / "simple" / "beta" / "index.html").is_file() and (out / "simple" / "gamma" / "index.html").is_file()
     assert _tree(out) == _tree(tmp_path / "full")
 
 

@@ -1,0 +1,186 @@
+"""Which lines of a package list changed since the last build.
+
+The state keeps the list a tree was built from as bytes, with two numbers
+per line: its size, and the key of the project it named (0: none, or a
+project whose lines are read again at every build: refused lines and the
+lines of projects with conflicting files). A partial rebuild compares the
+new list with the old one as bytes: the lines before the first difference
+and after the last one are the same lines, and are never split, decoded or
+parsed. Only the lines in between are compared one by one; every line of a
+project that changed there is then found by its key and read again.
+
+Keys are 32-bit hashes of project names. Two projects may share one: then
+both are read again whenever either changes, which costs time, never output.
+"""
+
+from __future__ import annotations
+
+import sys
+import zlib
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
+
+from dumb_pypi.records import Record
+
+__all__ = ["KEY_TYPE", "ListDiff", "ListLines", "clear_keys", "diff", "is_plain", "keyed", "line_sizes", "lines_at",
+           "listing", "positions", "project_key"]
+
+KEY_TYPE = "I"  # array type of keys and sizes: 32 bits
+_KEY_BYTES = array(KEY_TYPE).itemsize
+
+
+class ListLines(NamedTuple):
+    """A package list as the state keeps it."""
+
+    text: bytes
+    keys: array[int]  # per line: project_key() of the project it names, or 0
+    sizes: array[int]  # per line: its size in bytes, line break included
+
+
+class ListDiff(NamedTuple):
+    gone: list[str]  # lines of the old list that the new one does not have
+    added: list[str]  # lines of the new list that the old one does not have
+    new: ListLines  # the new list; the keys of added lines are 0
+
+
+def project_key(name: str) -> int:
+    return zlib.crc32(name.encode()) or 1
+
+
+def is_plain(text: bytes) -> bool:
+    """Whether the lines of `text` are the ones str.splitlines() gives when
+    only "\\n" is looked for (and a "\\r" before it dropped): no other line break."""
+    if b"\r" in text and text.count(b"\r") != text.count(b"\r\n"):
+        return False
+    if any(byte in text for byte in (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")):
+        return False
+    return text.isascii() or not any(byte in text for byte in ("\x85".encode(), "\u2028".encode(), "\u2029".encode()))
+
+
+def line_sizes(text: bytes) -> array[int]:
+    """The size of each line of `text` (a plain one), line break included."""
+    parts = text.split(b"\n")
+    sizes = array(KEY_TYPE, [len(part) + 1 for part in parts])
+    if parts[-1]:
+        sizes[-1] -= 1  # the last line has no line break
+    else:
+        sizes.pop()
+    return sizes
+
+
+def listing(text: bytes) -> ListLines | None:
+    """`text` as the state keeps it (keys all 0 for now), if it is plain."""
+    if not is_plain(text):
+        return None
+    sizes = line_sizes(text)
+    return ListLines(text, array(KEY_TYPE, bytes(len(sizes) * _KEY_BYTES)), sizes)
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """How many bytes `a` and `b` start with in common (block compares, not a byte loop)."""
+    low, high = 0, min(len(a), len(b))
+    block = 1 << 16
+    while low + block <= high and a[low:low + block] == b[low:low + block]:
+        low += block
+    high = min(high, low + block)
+    while low < high:  # a[:low] == b[:low] and they differ before `high`, if anywhere
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    """How many bytes (at most `limit`) `a` and `b` end with in common."""
+    low, high = 0, limit
+    block = 1 << 16
+    while low + block <= high and a[len(a) - low - block:len(a) - low] == b[len(b) - low - block:len(b) - low]:
+        low += block
+    high = min(high, low + block)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle:len(a) - low] == b[len(b) - middle:len(b) - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def diff(old: ListLines, text: bytes) -> ListDiff | None:
+    """How `text` (a plain list, valid UTF-8) differs from `old`; None if
+    `old` does not describe its text (a damaged state)."""
+    a, b = old.text, text
+    start = a.rfind(b"\n", 0, _common_prefix(a, b)) + 1  # the first line that may differ
+    same_end = _common_suffix(a, b, min(len(a), len(b)) - start)
+    # The first line that starts after a line break both texts end with.
+    end = (a.find(b"\n", len(a) - same_end) + 1 or len(a)) if same_end else len(a)
+    shift = len(b) - len(a)
+    first = a.count(b"\n", 0, start)
+    old_middle = a[start:end].decode("utf-8").splitlines()
+    new_text = b[start:end + shift]
+    new_middle = new_text.decode("utf-8").splitlines()
+    stop = first + len(old_middle)
+    if not len(old.keys) == len(old.sizes) >= stop:
+        return None
+    known = dict(zip(old_middle, old.keys[first:stop]))  # equal lines name the same project
+    still = set(new_middle)
+    keys = old.keys[:first]
+    keys.extend(array(KEY_TYPE, [known.get(line, 0) for line in new_middle]))
+    keys.extend(old.keys[stop:])
+    sizes = old.sizes[:first]
+    sizes.extend(line_sizes(new_text))
+    sizes.extend(old.sizes[stop:])
+    return ListDiff([line for line in old_middle if line not in still],
+                    [line for line in new_middle if line not in known], ListLines(b, keys, sizes))
+
+
+def positions(keys: array[int], wanted: set[int]) -> list[int]:
+    """The lines (0-based, in order) whose key is in `wanted`."""
+    if len(wanted) > 64:
+        return [i for i, key in enumerate(keys) if key in wanted]
+    raw = keys.tobytes()
+    found = []
+    for key in wanted:  # each a search in C over the keys' bytes
+        pattern = key.to_bytes(_KEY_BYTES, sys.byteorder)
+        at = raw.find(pattern)
+        while at >= 0:
+            if at % _KEY_BYTES:  # across two keys
+                at = raw.find(pattern, at + 1)
+                continue
+            found.append(at // _KEY_BYTES)
+            at = raw.find(pattern, at + _KEY_BYTES)
+    found.sort()
+    return found
+
+
+def lines_at(listing: ListLines, wanted: Sequence[int]) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the `wanted` lines (0-based, in order)."""
+    text, sizes = listing.text, listing.sizes
+    offset = done = 0
+    for i in wanted:
+        offset += sum(sizes[done:i])
+        done = i
+        line = text[offset:offset + sizes[i]]
+        if line.endswith(b"\n"):
+            line = line[:-2] if line.endswith(b"\r\n") else line[:-1]
+        yield i + 1, line.decode("utf-8")
+
+
+def keyed(keys: array[int], records: Iterable[tuple[int, Record]]) -> Iterator[Record]:
+    """The records of (line number, record) pairs; each line's key is set to its project's on the way."""
+    known: dict[str, int] = {}
+    for number, record in records:
+        key = known.get(record.name)
+        if key is None:
+            key = known[record.name] = project_key(record.name)
+        keys[number - 1] = key
+        yield record
+
+
+def clear_keys(keys: array[int], names: Iterable[str]) -> None:
+    """The lines of these projects are read again at every build."""
+    for i in positions(keys, {project_key(name) for name in names}):
+        keys[i] = 0

@@ -16,9 +16,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import mmap
 import os
 import re
-import shutil
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, NamedTuple
@@ -39,6 +39,7 @@ __all__ = [
     "entry_size",
     "make_entry",
     "manifest_part",
+    "map_file",
     "part_paths",
     "read_manifest",
     "read_manifest_lines",
@@ -125,14 +126,28 @@ def entry_from_digest_line(line: bytes) -> Entry:
     return make_entry(bytes.fromhex(sha256.decode()), int(size))
 
 
+class _Starts:
+    """Where each line starts, from the lines' sizes: a sum kept every 256
+    lines, the rest added up when asked (a bisection asks a few dozen times)."""
+
+    def __init__(self, sizes: array[int]) -> None:
+        self._sizes = sizes
+        self._blocks = list(itertools.accumulate((sum(sizes[i:i + 256]) for i in range(0, len(sizes), 256)),
+                                                 initial=0))
+
+    def __getitem__(self, line: int) -> int:
+        block = line >> 8
+        return self._blocks[block] + sum(self._sizes[block << 8:line])
+
+
 class OldManifest:
     """The manifest of a tree that a partial rebuild updates, as one part."""
 
     def __init__(self, whole: ManifestPart) -> None:
         self.whole = whole
         self._json, self._digest = memoryview(whole.json_text), memoryview(whole.digest_text)
-        self._json_starts = list(itertools.accumulate(whole.json_sizes, initial=0))
-        self._digest_starts = list(itertools.accumulate(whole.digest_sizes, initial=0))
+        self._json_starts = _Starts(whole.json_sizes)
+        self._digest_starts = _Starts(whole.digest_sizes)
         self.count = len(whole.digest_sizes)
 
     def _line(self, line: int) -> memoryview:
@@ -237,20 +252,28 @@ def read_root_digest(directory: str) -> str:
     return match.group(1)
 
 
+def map_file(path: str, access: int = mmap.ACCESS_READ) -> mmap.mmap | bytes:
+    """The bytes of the file at `path`, mapped (read where used, never copied
+    whole; ACCESS_COPY: changes stay in this process). Builds replace files,
+    never rewrite one in place, so what is mapped does not change."""
+    with open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return b""  # an empty file cannot be mapped
+        return mmap.mmap(f.fileno(), 0, access=access)
+
+
 def read_manifest_lines(directory: str, size: int) -> tuple[str, memoryview]:
     """The root digest in a tree's manifest.json, and its lines (`size`
     bytes, as write_manifest() wrote them, the last one's comma put back)."""
-    with open(os.path.join(directory, MANIFEST_NAME), "rb") as f:
-        data = bytearray(os.fstat(f.fileno()).st_size)
-        if f.readinto(data) != len(data):
-            raise ValueError("manifest.json changed while read")
+    data = map_file(os.path.join(directory, MANIFEST_NAME), mmap.ACCESS_COPY)
     head = f'{{"format":{_MANIFEST_FORMAT},"root_digest":"'.encode()
     start = len(head) + len(_DIGEST_PLACEHOLDER) + len('","files":{')
-    if size < 1 or not data.startswith(head) or len(data) != start + size - 1 + len(_MANIFEST_END) \
-            or not data.endswith(_MANIFEST_END):
+    if size < 1 or data[:len(head)] != head or len(data) != start + size - 1 + len(_MANIFEST_END) \
+            or data[-len(_MANIFEST_END):] != _MANIFEST_END:
         raise ValueError("manifest.json does not have the lines the state gives")
-    data[start + size - 1] = ord(",")
-    return data[len(head):len(head) + len(_DIGEST_PLACEHOLDER)].decode(), memoryview(data)[start:start + size]
+    view = memoryview(data)
+    view[start + size - 1] = ord(",")
+    return bytes(view[len(head):len(head) + len(_DIGEST_PLACEHOLDER)]).decode(), view[start:start + size]
 
 
 def read_manifest(directory: str) -> Manifest | None:
@@ -296,6 +319,16 @@ def _write_file(path: str, data: bytes) -> None:
         os.close(fd)
 
 
+def _remove_tree(path: str, ignore_errors: bool = False) -> None:
+    """shutil.rmtree(path), imported only when the folder is not empty (~3 ms at every start)."""
+    try:
+        os.rmdir(path)
+    except OSError:
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=ignore_errors)
+
+
 class TreeWriter:
     """Writes one tree; see the module docstring for the guarantees."""
 
@@ -324,7 +357,7 @@ class TreeWriter:
             os.makedirs(parent, exist_ok=True)
             for leftover in (self._tmp, self.root if self.fresh else None):
                 if leftover and os.path.lexists(leftover):
-                    shutil.rmtree(leftover)  # from a build that was killed
+                    _remove_tree(leftover)  # from a build that was killed
             os.makedirs(self._tmp)
         except OSError as ex:
             raise DumbPypiError(f"cannot write to {output_dir}: {ex.strerror or ex}") from None
@@ -370,6 +403,8 @@ class TreeWriter:
             return
         target = self._target(path)
         if not isinstance(content, bytes):
+            import shutil
+
             tmp = self._tmp_path()
             try:
                 shutil.copyfile(source, tmp)
@@ -447,7 +482,7 @@ class TreeWriter:
         tmp = self._tmp_path()
         digest = write_manifest(_tee(parts, sink) if sink else parts, tmp)
         os.replace(tmp, self._target(MANIFEST_NAME))
-        shutil.rmtree(self._tmp)
+        _remove_tree(self._tmp)
         if self.fresh:
             os.rename(self.root, self.output_dir)
         return digest
@@ -465,9 +500,9 @@ class TreeWriter:
         """Stop: an existing tree keeps what was already replaced (each file
         whole), a new one is not created; temporary files are removed."""
         self.end_log()
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        _remove_tree(self._tmp, ignore_errors=True)
         if self.fresh:
-            shutil.rmtree(self.root, ignore_errors=True)
+            _remove_tree(self.root, ignore_errors=True)
 
     def _prune(self, directory: str) -> None:
         # Remove directories emptied by stale removal; never a user's own files.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import marshal
+import mmap
 import os
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,7 +29,7 @@ from typing import IO, Any, BinaryIO, NamedTuple
 from dumb_pypi import __version__, linediff, pages
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.linediff import KEY_TYPE, ListLines
-from dumb_pypi.output import ManifestPart, OldManifest, entry_size, read_manifest_lines
+from dumb_pypi.output import ManifestPart, OldManifest, entry_size, map_file, read_manifest_lines
 from dumb_pypi.pages import Summary, changelog_order, changelog_page_count, changelog_path
 from dumb_pypi.pages.webui import HOME_ROWS_END, HOME_ROWS_START, TABLE_END, TABLE_START
 from dumb_pypi.records import Record
@@ -37,7 +38,7 @@ __all__ = ["STATE_NAME", "Changes", "Parse", "State", "StateWriter", "changed_re
            "settings_key"]
 
 STATE_NAME = ".dumb-pypi-state"
-_FORMAT = 4
+_FORMAT = 5
 
 
 def settings_key(*settings: object) -> str:
@@ -65,7 +66,7 @@ def settings_key(*settings: object) -> str:
 _SUMMARY_ARRAYS = (("counts", "file_counts", "L"), ("stamps", "timestamps", "q"), ("home sizes", "home_sizes", "L"),
                    ("packages sizes", "packages_sizes", "L"), ("row sizes", "row_sizes", "L"))
 _SUMMARY_VALUES = ("names", *(value for value, _, _ in _SUMMARY_ARRAYS))
-_MANIFEST_VALUES = ("digest", "json sizes", "digest sizes")
+_MANIFEST_SIZES = ("json sizes", "digest sizes")
 
 
 def _path(output_dir: str) -> str:
@@ -73,17 +74,19 @@ def _path(output_dir: str) -> str:
 
 
 class _Reader:
-    """Reads the values one by one: only the one being decoded is held raw."""
+    """Reads the values one by one, as views of the mapped file (not copies)."""
 
-    def __init__(self, file: BinaryIO) -> None:
-        self._file = file
+    def __init__(self, data: mmap.mmap | bytes) -> None:
+        self._data = memoryview(data)
+        self._at = 0
 
-    def raw(self) -> bytes:
-        size = int.from_bytes(self._file.read(8), "little")
-        data = self._file.read(size)
-        if len(data) != size:
+    def raw(self) -> memoryview:
+        start = self._at + 8
+        end = start + int.from_bytes(self._data[self._at:start], "little")
+        if end > len(self._data):
             raise EOFError
-        return data
+        self._at = end
+        return self._data[start:end]
 
     def value(self) -> Any:
         return marshal.loads(self.raw())
@@ -106,15 +109,14 @@ def _starts(sizes: Sequence[int]) -> list[int]:
     return list(itertools.accumulate(sizes, initial=0))
 
 
-def _read_page(output_dir: str, path: str) -> bytes:
-    with open(os.path.join(output_dir, path), "rb") as f:
-        return f.read()
+def _read_page(output_dir: str, path: str) -> mmap.mmap | bytes:
+    return map_file(os.path.join(output_dir, path))
 
 
-def _rows(page: bytes, start: str, size: int, end: str) -> memoryview:
+def _rows(page: mmap.mmap | bytes, start: str, size: int, end: str) -> memoryview:
     """The `size` bytes of rows that follow `start` in `page`, checked to end with `end`."""
-    at = page.index(start.encode()) + len(start)
-    if page[at + size:at + size + len(end)] != end.encode():
+    at = page.find(start.encode()) + len(start)
+    if at < len(start) or page[at + size:at + size + len(end)] != end.encode():
         raise ValueError("a page does not have the rows the state gives")
     return memoryview(page)[at:at + size]
 
@@ -217,8 +219,7 @@ class State(NamedTuple):
 def load(output_dir: str, settings: str) -> State | None:
     """The state of the tree in `output_dir`, if it is there and still matches."""
     try:
-        with open(_path(output_dir), "rb") as f:
-            return _read(_Reader(f), output_dir, settings)
+        return _read(_Reader(map_file(_path(output_dir))), output_dir, settings)
     except (OSError, EOFError, ValueError, TypeError, IndexError, DumbPypiError):
         return None  # none, unreadable or from another build: build in full
 
@@ -226,7 +227,7 @@ def load(output_dir: str, settings: str) -> State | None:
 def _read(reader: _Reader, output_dir: str, settings: str) -> State | None:
     if reader.value() != ("dumb-pypi state", settings):
         return None
-    listing = ListLines(reader.raw(), reader.sizes(KEY_TYPE), reader.sizes(KEY_TYPE))
+    listing = ListLines(bytes(reader.raw()), reader.sizes(KEY_TYPE), reader.sizes(KEY_TYPE))
     if len(listing.keys) != len(listing.sizes) or sum(listing.sizes) != len(listing.text):
         raise ValueError("inconsistent state")
     names = _lines(reader.text())
@@ -265,7 +266,9 @@ def discard(output_dir: str) -> None:
 
 class StateWriter:
     """Writes the state while the tree is finished (it is the manifest's
-    `sink`), into a file beside the tree that finish() moves into it."""
+    `sink`), into a file beside the tree that finish() moves into it. The
+    summaries go to spools first; the manifest's lines, which come after
+    them, straight into the file."""
 
     def __init__(self, output_dir: str, settings: str, listing: ListLines) -> None:
         self.output_dir = os.path.abspath(output_dir)
@@ -274,13 +277,13 @@ class StateWriter:
         self._file: BinaryIO = open(self._tmp, "wb")  # noqa: SIM115 - closed by finish() or abandon()
         # Unnamed files (gone once closed, even if this process is killed), beside the tree.
         self._spools: dict[str, IO[bytes]] = {
-            value: _unnamed_file(parent) for value in (*_SUMMARY_VALUES, *_MANIFEST_VALUES)}
+            value: _unnamed_file(parent) for value in (*_SUMMARY_VALUES, *_MANIFEST_SIZES)}
         self._put(marshal.dumps(("dumb-pypi state", settings), 2))
         for value in listing:
             self._put(value if isinstance(value, bytes) else value.tobytes())
         self._summaries: list[Summary] = []
         self._pending = 0  # projects in self._summaries
-        self._root_paths: list[str] = []
+        self._digest_at = 0  # where the digest lines' length goes, once known
 
     def _put(self, data: bytes) -> None:
         self._file.write(len(data).to_bytes(8, "little"))
@@ -312,13 +315,15 @@ class StateWriter:
 
     def end_summaries(self, root_paths: list[str]) -> None:
         self._spool_summaries()
-        self._root_paths = root_paths
+        self._copy_spools(_SUMMARY_VALUES)
+        self._put(marshal.dumps(root_paths, 2))
+        self._digest_at = self._file.tell()
+        self._file.write(bytes(8))
 
     def __call__(self, part: ManifestPart) -> None:
-        self._spool({
-            "digest": part.digest_text,
-            "json sizes": part.json_sizes.tobytes(), "digest sizes": part.digest_sizes.tobytes(),
-        })
+        assert self._digest_at, "the manifest comes after the summaries"
+        self._file.write(part.digest_text)
+        self._spool({"json sizes": part.json_sizes.tobytes(), "digest sizes": part.digest_sizes.tobytes()})
 
     def _copy_spools(self, values: Iterable[str]) -> None:
         for value in values:
@@ -330,10 +335,11 @@ class StateWriter:
             _copy_file(spool.fileno(), self._file.fileno(), size)
 
     def finish(self, root_digest: str) -> None:
-        self._copy_spools(_SUMMARY_VALUES)
-        self._put(marshal.dumps(self._root_paths, 2))
-        self._copy_spools(_MANIFEST_VALUES)
+        digest_size = self._file.tell() - self._digest_at - 8
+        self._copy_spools(_MANIFEST_SIZES)
         self._put(marshal.dumps(root_digest, 2))
+        self._file.seek(self._digest_at)
+        self._file.write(digest_size.to_bytes(8, "little"))
         self._close()
         os.replace(self._tmp, _path(self.output_dir))
 

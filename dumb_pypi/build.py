@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from dumb_pypi import workers
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.linediff import ListLines
 from dumb_pypi.output import MANIFEST_NAME, Manifest, OldManifest, TreeWriter, part_paths
@@ -213,18 +211,26 @@ _AUTO_MIN_WEIGHT = 1000
 
 
 def _jobs(options: Options, weight: int) -> int:
+    if options.jobs == 1 or (options.jobs is None and weight < _AUTO_MIN_WEIGHT):
+        return 1  # without importing workers (signal, ...): a partial rebuild's case
+    from dumb_pypi import workers
+
     if not workers.CAN_FORK:
         return 1
-    if options.jobs is None:
-        return workers.default_jobs() if weight >= _AUTO_MIN_WEIGHT else 1
-    return options.jobs
+    return workers.default_jobs() if options.jobs is None else options.jobs
 
 
 def _write_projects(projects: list[Project], options: Options, renderer: Renderer, writer: TreeWriter) -> None:
     """Every project's files and pages, shared out between `options.jobs`
     processes (this one included); returns once all are written."""
     weights = [_weight(project) for project in projects]
-    own, *others = workers.split(projects, weights, _jobs(options, sum(weights)))
+    jobs = _jobs(options, sum(weights))
+    if jobs > 1:
+        from dumb_pypi import workers
+
+        own, *others = workers.split(projects, weights, jobs)
+    else:
+        own, others = projects, []
     if not others:
         for project in own:
             _write_project(project, options, renderer, writer)
@@ -252,6 +258,8 @@ def _write_projects(projects: list[Project], options: Options, renderer: Rendere
 
 
 def _copy(source: str, destination: str) -> None:
+    import shutil
+
     tmp = destination + ".tmp"
     shutil.copyfile(source, tmp)
     os.replace(tmp, destination)

@@ -15,8 +15,8 @@ both are read again whenever either changes, which costs time, never output.
 
 from __future__ import annotations
 
+import hashlib
 import sys
-import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
@@ -45,7 +45,7 @@ class ListDiff(NamedTuple):
 
 
 def project_key(name: str) -> int:
-    return zlib.crc32(name.encode()) or 1
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=_KEY_BYTES).digest(), "little") or 1
 
 
 def is_plain(text: bytes) -> bool:

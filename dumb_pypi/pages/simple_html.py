@@ -6,8 +6,7 @@ Pages are built with plain string formatting: they are small, fixed in shape
 
 from __future__ import annotations
 
-from html import escape
-
+from dumb_pypi.pages.markup import escape
 from dumb_pypi.projects import Project
 
 __all__ = ["REPOSITORY_VERSION", "project_page", "root_page"]

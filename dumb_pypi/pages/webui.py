@@ -5,12 +5,12 @@ through escape(), and only this module's own markup is left unescaped."""
 
 from __future__ import annotations
 
+import hashlib
 import time
-import uuid
 from collections.abc import Iterable
-from html import escape
 from typing import NamedTuple, Union
 
+from dumb_pypi.pages.markup import escape
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record
 
@@ -22,7 +22,17 @@ __all__ = [
 CHANGELOG_ENTRIES_PER_PAGE = 5000  # as in dumb-pypi 1.15
 FEED_ENTRIES = 100
 Bytes = Union[bytes, memoryview]  # UTF-8 text, maybe cut from a page of the build before
-_FEED_NAMESPACE = uuid.UUID("6f4bd1b0-0d5f-4bb4-9a43-5c3e3c0c2a51")
+_FEED_NAMESPACE = bytes.fromhex("6f4bd1b00d5f4bb49a435c3e3c0c2a51")  # a UUID
+
+
+def _feed_uuid(name: str) -> str:
+    """The RFC 4122 version 5 UUID of `name` in the feed's namespace: what
+    uuid.uuid5() gives, without importing uuid (~2.5 ms at every start)."""
+    digest = bytearray(hashlib.sha1(_FEED_NAMESPACE + name.encode()).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50  # version 5
+    digest[8] = digest[8] & 0x3F | 0x80  # RFC 4122 variant
+    hexed = digest.hex()
+    return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
 
 
 class Site(NamedTuple):
@@ -228,7 +238,7 @@ class WebUI:
             stamp = _iso(record.upload_timestamp if record.upload_timestamp is not None else self.site.epoch)
             stamps.append(stamp)
             # Stable ids: a reader shows a release once, however often we rebuild.
-            entry_id = uuid.uuid5(_FEED_NAMESPACE, f"{record.name}=={record.version}")
+            entry_id = _feed_uuid(f"{record.name}=={record.version}")
             name, version = escape(record.name), escape(record.version or "unknown")
             author = f"<author><name>{escape(record.uploaded_by)}</name></author>" if record.uploaded_by else ""
             entries.append(
@@ -239,7 +249,7 @@ class WebUI:
             if len(entries) == FEED_ENTRIES:
                 break
         updated = max(stamps, default=_iso(self.site.epoch))
-        feed_id = uuid.uuid5(_FEED_NAMESPACE, "feed:" + self.site.title)
+        feed_id = _feed_uuid("feed:" + self.site.title)
         return (f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
                 f"<title>{self._title}: releases</title>\n<id>urn:uuid:{feed_id}</id>\n<updated>{updated}</updated>\n"
                 '<link rel="alternate" href="index.html"/>\n<link rel="self" href="feed.xml"/>\n'

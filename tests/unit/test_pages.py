@@ -87,3 +87,36 @@ def test_json_api_version_follows_sizes(sizes: tuple[int | None, int | None], ap
     first, second = page["files"]
     assert first["upload-time"] == "2023-11-14T22:13:20Z" and first["yanked"] is False and first["hashes"] == {}
     assert second["yanked"] == "x" and first["url"] == "../../f/a-1.0.tar.gz"
+
+
+# Written here so a page build imports neither html, uuid nor urllib.parse
+# (~6 ms at every start): each must agree with the standard library's.
+@pytest.mark.parametrize("text", ["", "plain", HOSTILE, "&amp; 'x' \"y\" <>", "caf\u00e9 \u2028 \x00"])
+def test_escape_is_html_escape(text: str) -> None:
+    import html
+
+    from dumb_pypi.pages.markup import escape
+
+    assert escape(text) == html.escape(text)
+
+
+@pytest.mark.parametrize("name", ["feed:My Private PyPI", "alpha==1.0", "caf\u00e9==None", ""])
+def test_feed_ids_are_uuid5(name: str) -> None:
+    import uuid
+
+    from dumb_pypi.pages import webui
+
+    namespace = uuid.UUID(bytes=webui._FEED_NAMESPACE)
+    assert webui._feed_uuid(name) == str(uuid.uuid5(namespace, name))
+
+
+@pytest.mark.parametrize("url", [
+    "https://files.example.com/", "HTTP://x", "s3+x.y-z:/p", "../../pool/", "/abs/", "pool", "", ":x", "1http://x",
+    "c:/x", "localhost:8080/x", " https://x", "\thttps://x", "ht\ttps://x", "a b:c", "x/y:z",
+])
+def test_has_scheme_is_urlsplit(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    from dumb_pypi.pages.links import _has_scheme
+
+    assert _has_scheme(url) == bool(urlsplit(url).scheme)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
@@ -40,7 +41,7 @@ class StateSource(NamedTuple):
 
     settings: str  # state.settings_key() of this build
     listing: ListLines  # the package list, each line's key set
-    files: Callable[[str], list[Record]]  # a project's files, in index order, parsed again from its lines
+    files: Callable[[str, int], list[Record]]  # a project's files (so many), in index order, parsed again
 
 
 class Result(NamedTuple):
@@ -110,7 +111,9 @@ def rebuild_partial(previous: State, changed: set[str], projects: list[Project],
                      any(any(summary.timestamps) for summary in summaries))
 
     def files_of(name: str) -> list[Record]:  # unchanged projects: parsed again (the feed needs a few)
-        return files[name] if name in files else state.files(name)
+        if name in files:
+            return files[name]
+        return state.files(name, previous.file_counts[bisect.bisect_left(previous.names, name)])
 
     return _build(writer, renderer, projects, summaries, totals, options, state, files_of,
                   kept=(previous.manifest, drop), kept_pages=kept_pages)

@@ -219,13 +219,20 @@ def _build(argv: Sequence[str]) -> int:
         if listing is not None:
             linediff.clear_keys(listing.keys, conflicted)  # their lines are read again at every build
 
-        def project_files(name: str) -> list[Record]:
-            assert listing is not None
-            key = linediff.project_key(name)
-            parsed = parse(linediff.lines_at(listing, linediff.positions(listing.keys, {key})), False)
-            return group_projects(record for _, record in parsed if record.name == name)[0].files
+        source = None
+        if listing is not None:
+            lines_of = linediff.project_lines(listing)
 
-        source = StateSource(settings, listing, project_files) if listing is not None else None
+            def project_files(name: str, count: int) -> list[Record]:
+                # Its first `count` lines are usually its `count` files; if not
+                # (a line given twice, another project with the same key), all of them.
+                for limit in (count, None):
+                    files = [record for _, record in parse(lines_of(name, limit), False) if record.name == name]
+                    if limit is None or len({record.filename for record in files}) == count:
+                        break
+                return group_projects(files)[0].files
+
+            source = StateSource(settings, listing, project_files)
         if args.strict and refusals.count:
             return _strict_failure(refusals)
         if previous is not None and changes is not None and source is not None:

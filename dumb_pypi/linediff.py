@@ -18,13 +18,13 @@ from __future__ import annotations
 import hashlib
 import sys
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from dumb_pypi.records import Record
 
 __all__ = ["KEY_TYPE", "ListDiff", "ListLines", "clear_keys", "diff", "is_plain", "keyed", "line_sizes", "lines_at",
-           "listing", "positions", "project_key"]
+           "listing", "positions", "project_key", "project_lines"]
 
 KEY_TYPE = "I"  # array type of keys and sizes: 32 bits
 _KEY_BYTES = array(KEY_TYPE).itemsize
@@ -141,8 +141,12 @@ def positions(keys: array[int], wanted: set[int]) -> list[int]:
     """The lines (0-based, in order) whose key is in `wanted`."""
     if len(wanted) > 64:
         return [i for i, key in enumerate(keys) if key in wanted]
-    raw = keys.tobytes()
-    found = []
+    return _search(keys.tobytes(), wanted)
+
+
+def _search(raw: bytes, wanted: set[int], limit: int | None = None) -> list[int]:
+    """positions() in the keys' bytes; with `limit`: the first `limit` of them (one key wanted)."""
+    found: list[int] = []
     for key in wanted:  # each a search in C over the keys' bytes
         pattern = key.to_bytes(_KEY_BYTES, sys.byteorder)
         at = raw.find(pattern)
@@ -151,6 +155,8 @@ def positions(keys: array[int], wanted: set[int]) -> list[int]:
                 at = raw.find(pattern, at + 1)
                 continue
             found.append(at // _KEY_BYTES)
+            if len(found) == limit:
+                break
             at = raw.find(pattern, at + _KEY_BYTES)
     found.sort()
     return found
@@ -167,6 +173,14 @@ def lines_at(listing: ListLines, wanted: Sequence[int]) -> Iterator[tuple[int, s
         if line.endswith(b"\n"):
             line = line[:-2] if line.endswith(b"\r\n") else line[:-1]
         yield i + 1, line.decode("utf-8")
+
+
+def project_lines(listing: ListLines) -> Callable[[str, int | None], Iterator[tuple[int, str]]]:
+    """For a list whose keys are set: a function that gives the (line number,
+    line) of a project's lines (and of any project that shares its key), the
+    first `limit` of them if not None (the search over all lines then stops early)."""
+    raw = listing.keys.tobytes()  # once, for every project asked for
+    return lambda name, limit: lines_at(listing, _search(raw, {project_key(name)}, limit))
 
 
 def keyed(keys: array[int], records: Iterable[tuple[int, Record]]) -> Iterator[Record]:

@@ -106,6 +106,21 @@ def test_partial_rebuild_parses_only_what_changed(tmp_path: Path, huge_list: lis
     assert _tree(out) == _tree(tmp_path / "full")
 
 
+def test_the_feed_reads_unchanged_projects_whole(tmp_path: Path) -> None:
+    # alpha is not changed, but the feed shows it: read again from the list,
+    # where its first two lines are one file given twice.
+    old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
+    lines = [BASE[0], BASE[0], *BASE[1:]]
+    old.write_text("\n".join(lines) + "\n")
+    new.write_text("\n".join([*lines, _line("epsilon-0.1.tar.gz")]) + "\n")
+    run_cli("--package-list-json", old, "--output-dir", tmp_path / "partial", *COMMON)
+    run_cli("--package-list-json", new, "--previous-package-list-json", old, "--output-dir", tmp_path / "partial",
+            *COMMON)
+    run_cli("--package-list-json", new, "--output-dir", tmp_path / "full", *COMMON)
+    assert "<title>alpha 1.1</title>" in (tmp_path / "partial" / "feed.xml").read_text()
+    assert _tree(tmp_path / "partial") == _tree(tmp_path / "full")
+
+
 def test_a_list_with_other_line_breaks_is_built_in_full(tmp_path: Path) -> None:
     # A form feed also ends a line (str.splitlines()): such a list leaves no
     # state, and --previous-package-list builds it in full, as 1.15 would.

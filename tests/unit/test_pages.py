@@ -120,3 +120,12 @@ def test_has_scheme_is_urlsplit(url: str) -> None:
     from dumb_pypi.pages.links import _has_scheme
 
     assert _has_scheme(url) == bool(urlsplit(url).scheme)
+
+
+@pytest.mark.parametrize("names", [[], ["a"], ["0805nexter", "a10-horizon", "zope-interface"], ["a", 'b"c', "d\\e"],
+                                   ["caf\u00e9"]])
+def test_json_root_page_is_what_the_encoder_writes(names: list[str]) -> None:
+    from dumb_pypi.records import dumps
+
+    assert simple_json.root_page(names) == dumps(
+        {"meta": {"api-version": simple_json.API_VERSION}, "projects": [{"name": name} for name in names]})

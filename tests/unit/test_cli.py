@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from distributions import make_wheel
 
+from dumb_pypi import cli
 from dumb_pypi.cli import main
 
 
@@ -176,3 +177,18 @@ def test_conflicting_duplicates_are_refused(tmp_path: Path, capsys: pytest.Captu
     code, err = _build(tmp_path, capsys, "--package-list-json", str(listing), "--packages-url", "x/")
     assert code == 0
     assert ("ab" * 32) in (tmp_path / "out" / "simple" / "a" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("columns", ["40", "120", "0", "wide", None])
+def test_help_is_as_wide_as_argparse_makes_it(monkeypatch: pytest.MonkeyPatch, columns: str | None) -> None:
+    # cli's formatter finds the width itself (argparse's imports shutil for it).
+    import argparse
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    for parser in (cli._build_parser(), cli._record_parser()):
+        ours = parser.format_help()
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        assert ours == parser.format_help()

@@ -49,10 +49,10 @@ def _terminal_width() -> int:
         columns = int(os.environ.get("COLUMNS", ""))
     except ValueError:
         columns = 0
-    if columns <= 0:
+    if columns <= 0 and sys.__stdout__ is not None:
         try:
             columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
-        except (AttributeError, ValueError, OSError):
+        except (AttributeError, ValueError, OSError):  # not a terminal, or no file descriptor
             columns = 0
     return columns or 80
 
@@ -243,20 +243,7 @@ def _build(argv: Sequence[str]) -> int:
         if listing is not None:
             linediff.clear_keys(listing.keys, conflicted)  # their lines are read again at every build
 
-        source = None
-        if listing is not None:
-            lines_of = linediff.project_lines(listing)
-
-            def project_files(name: str, count: int) -> list[Record]:
-                # Its first `count` lines are usually its `count` files; if not
-                # (a line given twice, another project with the same key), all of them.
-                for limit in (count, None):
-                    files = [record for _, record in parse(lines_of(name, limit), False) if record.name == name]
-                    if limit is None or len({record.filename for record in files}) == count:
-                        break
-                return group_projects(files)[0].files
-
-            source = StateSource(settings, listing, project_files)
+        source = None if listing is None else StateSource(settings, listing, state.files_reader(listing, parse))
         if args.strict and refusals.count:
             return _strict_failure(refusals)
         if previous is not None and changes is not None and source is not None:

@@ -32,10 +32,11 @@ from dumb_pypi.linediff import KEY_TYPE, ListLines
 from dumb_pypi.output import ManifestPart, OldManifest, entry_size, map_file, read_manifest_lines
 from dumb_pypi.pages import Summary, changelog_order, changelog_page_count, changelog_path
 from dumb_pypi.pages.webui import HOME_ROWS_END, HOME_ROWS_START, TABLE_END, TABLE_START
+from dumb_pypi.projects import group_projects
 from dumb_pypi.records import Record
 
-__all__ = ["STATE_NAME", "Changes", "Parse", "State", "StateWriter", "changed_records", "discard", "load",
-           "settings_key"]
+__all__ = ["STATE_NAME", "Changes", "Parse", "State", "StateWriter", "changed_records", "discard", "files_reader",
+           "load", "settings_key"]
 
 STATE_NAME = ".dumb-pypi-state"
 _FORMAT = 5
@@ -61,7 +62,9 @@ def settings_key(*settings: object) -> str:
 #     of each root digest line
 #   the root digest, marshalled
 # Shares and manifest lines come one by one while the tree is written and
-# are not held: each value goes to its own temporary file first.
+# are not held: the root digest lines, which come last, go straight into the
+# file; every other value to its own temporary file first. A partial
+# rebuild maps the file and reads the values where they are.
 # The summaries' arrays: (value, Summary field, machine integer type).
 _SUMMARY_ARRAYS = (("counts", "file_counts", "L"), ("stamps", "timestamps", "q"), ("home sizes", "home_sizes", "L"),
                    ("packages sizes", "packages_sizes", "L"), ("row sizes", "row_sizes", "L"))
@@ -396,6 +399,23 @@ def _encode(text: str) -> bytes:
 
 # (line number, line) pairs -> (line number, record) pairs; `report`: name the refused lines.
 Parse = Callable[[Iterable[tuple[int, str]], bool], Iterator[tuple[int, Record]]]
+
+
+def files_reader(listing: ListLines, parse: Parse) -> Callable[[str, int], list[Record]]:
+    """For a list whose keys are set: a function that gives a project's
+    files (it has `count`), parsed again from its lines."""
+    lines_of = linediff.project_lines(listing)
+
+    def files(name: str, count: int) -> list[Record]:
+        # Its first `count` lines are usually its `count` files; if not (a
+        # line given twice, another project with the same key), all of them.
+        for limit in (count, None):
+            records = [record for _, record in parse(lines_of(name, limit), False) if record.name == name]
+            if limit is None or len({record.filename for record in records}) == count:
+                break
+        return group_projects(records)[0].files
+
+    return files
 
 
 class Changes(NamedTuple):

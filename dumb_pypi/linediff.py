@@ -77,32 +77,23 @@ def listing(text: bytes) -> ListLines | None:
     return ListLines(text, array(KEY_TYPE, bytes(len(sizes) * _KEY_BYTES)), sizes)
 
 
-def _common_prefix(a: bytes, b: bytes) -> int:
-    """How many bytes `a` and `b` start with in common (block compares, not a byte loop)."""
-    low, high = 0, min(len(a), len(b))
-    block = 1 << 16
-    while low + block <= high and a[low:low + block] == b[low:low + block]:
-        low += block
-    high = min(high, low + block)
-    while low < high:  # a[:low] == b[:low] and they differ before `high`, if anywhere
-        middle = (low + high + 1) // 2
-        if a[low:middle] == b[low:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
+def _common_length(a: bytes, b: bytes, limit: int, from_end: bool = False) -> int:
+    """How many bytes (at most `limit`) `a` and `b` start with in common, or
+    end with (`from_end`): blocks compared, then halves of the first block that differs."""
 
+    def same(low: int, high: int) -> bool:  # bytes low..high-1, counted from the start or from the end
+        if from_end:
+            return a[len(a) - high:len(a) - low] == b[len(b) - high:len(b) - low]
+        return a[low:high] == b[low:high]
 
-def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
-    """How many bytes (at most `limit`) `a` and `b` end with in common."""
     low, high = 0, limit
     block = 1 << 16
-    while low + block <= high and a[len(a) - low - block:len(a) - low] == b[len(b) - low - block:len(b) - low]:
+    while low + block <= high and same(low, low + block):
         low += block
     high = min(high, low + block)
-    while low < high:
+    while low < high:  # `low` bytes agree; they differ before `high`, if anywhere
         middle = (low + high + 1) // 2
-        if a[len(a) - middle:len(a) - low] == b[len(b) - middle:len(b) - low]:
+        if same(low, middle):
             low = middle
         else:
             high = middle - 1
@@ -113,8 +104,8 @@ def diff(old: ListLines, text: bytes) -> ListDiff | None:
     """How `text` (a plain list, valid UTF-8) differs from `old`; None if
     `old` does not describe its text (a damaged state)."""
     a, b = old.text, text
-    start = a.rfind(b"\n", 0, _common_prefix(a, b)) + 1  # the first line that may differ
-    same_end = _common_suffix(a, b, min(len(a), len(b)) - start)
+    start = a.rfind(b"\n", 0, _common_length(a, b, min(len(a), len(b)))) + 1  # the first line that may differ
+    same_end = _common_length(a, b, min(len(a), len(b)) - start, from_end=True)
     # The first line that starts after a line break both texts end with.
     end = (a.find(b"\n", len(a) - same_end) + 1 or len(a)) if same_end else len(a)
     shift = len(b) - len(a)

@@ -133,3 +133,20 @@ def test_keys_are_set_and_cleared() -> None:
     assert keys == listing.keys
     linediff.clear_keys(keys, ["a"])
     assert list(keys) == [0, linediff.project_key("b"), 0]
+
+
+def test_common_length_is_exact() -> None:
+    # Across 64 KiB blocks: the bytes before the first difference (or after the last).
+    rng = random.Random(3)
+    for size in (0, 1, 2, 100, 65535, 65536, 65537, 200_000):
+        for _ in range(4):
+            a = rng.randbytes(size)
+            b = bytearray(a)
+            if size:
+                b[rng.randrange(size)] ^= 0xFF
+            b = bytes(b) + rng.choice([b"", b"x"])
+            limit = min(len(a), len(b))
+            prefix = next((i for i in range(limit) if a[i] != b[i]), limit)
+            suffix = next((i for i in range(limit) if a[-1 - i] != b[-1 - i]), limit)
+            assert linediff._common_length(a, b, limit) == prefix
+            assert linediff._common_length(a, b, limit, from_end=True) == suffix

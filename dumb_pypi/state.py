@@ -421,8 +421,7 @@ def files_reader(listing: ListLines, parse: Parse) -> Callable[[str, int], list[
 class Changes(NamedTuple):
     names: set[str]  # the projects whose lines changed, and those read at every build
     records: list[tuple[int, Record]]  # (line number, record) of every line of theirs, in line order
-    listing: ListLines  # the new list; set_keys() puts in the keys of the lines read again
-    read: list[int]  # the lines read again (0-based)
+    listing: ListLines  # the new list; the keys of the lines read again are 0 until linediff.keyed() sets them
 
 
 def changed_records(state: State, text: bytes, parse: Parse) -> Changes | None:
@@ -439,4 +438,4 @@ def changed_records(state: State, text: bytes, parse: Parse) -> Changes | None:
     names.update(record.name for _, record in records)
     for i in read:
         change.new.keys[i] = 0
-    return Changes(names, records, change.new, read)
+    return Changes(names, records, change.new)

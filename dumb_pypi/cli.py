@@ -235,7 +235,7 @@ def _build(argv: Sequence[str]) -> int:
             pairs: Iterable[tuple[int, Record]] = changes.records
         else:
             listing = linediff.listing(text)  # None: line breaks other than "\n", "\r\n"; no state then
-            pairs = parse(enumerate(text.decode("utf-8").splitlines(), 1))
+            pairs = parse(enumerate(inputs.list_lines(text), 1))
         records = [record for _, record in pairs] if listing is None else list(linediff.keyed(listing.keys, pairs))
         del pairs
         projects = group_projects(records, options.statuses, refuse=refuse_duplicate)
@@ -251,7 +251,7 @@ def _build(argv: Sequence[str]) -> int:
         else:
             result = build_index(projects, options, source)
     else:
-        records = _read_inputs(args, refusals, None if text is None else text.decode("utf-8").splitlines())
+        records = _read_inputs(args, refusals, None if text is None else inputs.list_lines(text))
         del text
         projects = group_projects(records, options.statuses, refuse=refuse_duplicate)
         del records

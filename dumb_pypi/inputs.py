@@ -17,8 +17,8 @@ from typing import Any
 from dumb_pypi.errors import DumbPypiError, InvalidInput
 from dumb_pypi.records import Record, check_filename, record_from_filename, record_from_json
 
-__all__ = ["DIST_SUFFIXES", "Refuse", "package_files", "package_list", "package_list_json", "parse_lines", "read_lines",
-           "read_list", "record_list"]
+__all__ = ["DIST_SUFFIXES", "Refuse", "list_lines", "package_files", "package_list", "package_list_json", "parse_lines",
+           "read_lines", "read_list", "record_list"]
 
 Refuse = Callable[[str, str], None]
 
@@ -44,9 +44,15 @@ def read_list(path: str) -> bytes:
     return data
 
 
+def list_lines(text: bytes) -> list[str]:
+    """The lines of a list's text (from read_list()), without line endings.
+    (linediff.is_plain() tells when splitting at "\n" gives the same lines.)"""
+    return text.decode("utf-8").splitlines()
+
+
 def read_lines(path: str) -> list[str]:
     """The lines of `path` ("-": standard input), without line endings."""
-    return read_list(path).decode("utf-8").splitlines()
+    return list_lines(read_list(path))
 
 
 def _display(path: str) -> str:

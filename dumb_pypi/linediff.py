@@ -49,8 +49,9 @@ def project_key(name: str) -> int:
 
 
 def is_plain(text: bytes) -> bool:
-    """Whether the lines of `text` are the ones str.splitlines() gives when
-    only "\\n" is looked for (and a "\\r" before it dropped): no other line break."""
+    """Whether the lines of `text` are the ones inputs.list_lines() gives
+    (str.splitlines()) when only "\\n" is looked for (and a "\\r" before it
+    dropped): no other line break."""
     if b"\r" in text and text.count(b"\r") != text.count(b"\r\n"):
         return False
     if any(byte in text for byte in (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")):

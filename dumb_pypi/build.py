@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
@@ -113,7 +112,7 @@ def rebuild_partial(previous: State, changed: set[str], projects: list[Project],
     def files_of(name: str) -> list[Record]:  # unchanged projects: parsed again (the feed needs a few)
         if name in files:
             return files[name]
-        return state.files(name, previous.file_counts[bisect.bisect_left(previous.names, name)])
+        return state.files(name, previous.file_count(name))
 
     return _build(writer, renderer, projects, summaries, totals, options, state, files_of,
                   kept=(previous.manifest, drop), kept_pages=kept_pages)

@@ -138,21 +138,28 @@ class State(NamedTuple):
     root_paths: list[str]  # the root pages' paths
     manifest: OldManifest  # every path in the tree but manifest.json
 
+    def _place(self, name: str) -> int:
+        """Where project `name` is, or would be, among the old ones (in index order: sorted)."""
+        return bisect.bisect_left(self.names, name)
+
+    def file_count(self, name: str) -> int:
+        """How many files old project `name` has."""
+        return self.file_counts[self._place(name)]
+
     def summaries(self, changed: set[str], new: list[Summary]) -> tuple[list[Summary], int]:
         """Every project's share of the root pages, in index order: runs of
         projects that did not change, cut from the old pages, and the `new`
         summaries of the changed projects that are still there. Also the first
         changelog page that can change: the ones before it are left as they are."""
         names, counts = self.names, self.file_counts
-        index = {name: i for i, name in enumerate(names)}
-        gone = sorted(index[name] for name in changed if name in index)
+        gone = sorted(i for name in changed if (i := self._place(name)) < len(names) and names[i] == name)
         new = sorted(new)
         file_starts = _starts(counts)
         old_files = file_starts[-1]
         files = old_files - sum(counts[i] for i in gone) + sum(sum(summary.file_counts) for summary in new)
         # Without upload times, the changelog lists files in index order, so
         # the pages that end before the first change are kept (if their number is).
-        first = min([*gone, *(bisect.bisect_left(names, summary.names[0]) for summary in new)], default=len(names))
+        first = min([*gone, *(self._place(summary.names[0]) for summary in new)], default=len(names))
         old_timestamped = self.stamps.count(0) != len(self.stamps)
         new_timestamped = any(stamp for summary in new for stamp in summary.timestamps)
         first_page = 1
@@ -184,7 +191,7 @@ class State(NamedTuple):
         summaries: list[Summary] = []
         low = 0
         for summary in new:
-            place = bisect.bisect_left(names, summary.names[0])
+            place = self._place(summary.names[0])
             summaries += runs(low, place)
             summaries.append(summary)
             low = place  # the changed project's old place, if it had one, is in `gone`

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from dumb_pypi.errors import InvalidInput
 from dumb_pypi.records import Record
-from dumb_pypi.versions import clear_cache, version_key
+from dumb_pypi.records.versions import clear_cache, version_key
 
 __all__ = ["PROJECT_STATUSES", "Project", "ProjectStatus", "file_sort_key", "group_projects"]
 

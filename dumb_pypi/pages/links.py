@@ -68,6 +68,12 @@ class Links:
         self._shared_target = None if probe.startswith("simple/") or probe == "simple" else probe
         self._cache: dict[int, str] = {}
 
+    def _target(self, project: str) -> str:
+        """Where the files are, relative to the tree's root (maybe outside it: "../...")."""
+        if self._shared_target is not None:
+            return self._shared_target
+        return posixpath.normpath(posixpath.join(f"simple/{project}", self._url))
+
     def base(self, directory: str, project: str) -> str:
         """What precedes a file's tail() on a page in `directory`."""
         if self.pool:
@@ -80,7 +86,7 @@ class Links:
             if cached is None:
                 cached = self._cache[depth] = self._relative(self._shared_target, directory)
             return cached
-        return self._relative(posixpath.normpath(posixpath.join(f"simple/{project}", self._url)), directory)
+        return self._relative(self._target(project), directory)
 
     @staticmethod
     def _relative(target: str, directory: str) -> str:
@@ -92,3 +98,16 @@ class Links:
         if self.pool:
             return f"{_pool_directory(record.sha256 or '')}/{url_quote(record.filename)}"
         return url_quote(record.filename)
+
+    def metadata_path(self, record: Record) -> str | None:
+        """Where in the tree the file's PEP 658 metadata goes (its link plus
+        ".metadata"), or None when the link leads out of the tree: the index
+        cannot serve it there, so the pages do not offer it."""
+        if self.pool:
+            return pool_path(record) + ".metadata"
+        if self._absolute:
+            return None
+        target = self._target(record.name)
+        if target == ".." or target.startswith("../"):
+            return None
+        return posixpath.normpath(f"{target}/{record.filename}.metadata")

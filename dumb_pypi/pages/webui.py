@@ -15,8 +15,8 @@ from dumb_pypi.projects import Project
 from dumb_pypi.records import Record
 
 __all__ = [
-    "CHANGELOG_ENTRIES_PER_PAGE", "FEED_ENTRIES", "HOME_ROWS_END", "HOME_ROWS_START", "TABLE_END", "TABLE_START",
-    "Bytes", "Site", "WebUI", "changelog_path", "changelog_row", "home_row",
+    "CHANGELOG_ENTRIES_PER_PAGE", "FEED_ENTRIES", "Bytes", "Site", "WebUI", "changelog_path", "changelog_row",
+    "home_row",
 ]
 
 CHANGELOG_ENTRIES_PER_PAGE = 5000  # as in dumb-pypi 1.15
@@ -140,12 +140,10 @@ _SEARCH_SCRIPT = """\
 })();
 """
 
-# Markup from input is escaped, so no row can hold these: a partial rebuild
-# finds the rows of the home page and of a changelog page between them.
-TABLE_START = "<tbody>\n"
-TABLE_END = "</tbody>\n</table>\n"
-HOME_ROWS_START = '<div class="projects" id="projects">\n'
-HOME_ROWS_END = "</div>\n<script>"
+_TABLE_START = "<tbody>\n"
+_TABLE_END = "</tbody>\n</table>\n"
+_HOME_ROWS_START = '<div class="projects" id="projects">\n'
+_HOME_ROWS_END = "</div>\n<script>"
 
 
 class WebUI:
@@ -175,16 +173,18 @@ class WebUI:
         )
         return head, f"{self._generated}</main>\n</body>\n</html>\n"
 
-    def _around(self, rows: Bytes, root: str, before: str, after: str, title: str = "") -> bytes:
-        """A whole page whose content is `before`, the `rows` (UTF-8 markup), `after`."""
+    def _around(self, rows: Bytes, root: str, before: str, after: str, title: str = "") -> tuple[bytes, int]:
+        """A whole page whose content is `before`, the `rows` (UTF-8 markup),
+        `after`; and where the rows start in it."""
         head, tail = self._frame(root, title)
-        return b"".join(((head + before).encode(), rows, (after + tail).encode()))
+        start = (head + before).encode()
+        return b"".join((start, rows, (after + tail).encode())), len(start)
 
-    def home(self, rows: Bytes, count: int) -> bytes:
-        """The home page, from the home_row()s of `count` projects (UTF-8)."""
+    def home(self, rows: Bytes, count: int) -> tuple[bytes, int]:
+        """The home page, from the home_row()s of `count` projects (UTF-8), and where they start in it."""
         search = (f'<p><input id="search" type="search" placeholder="Filter {count} projects" autofocus '
                   'aria-label="Filter projects"></p>\n')
-        return self._around(rows, "", search + HOME_ROWS_START, f"{HOME_ROWS_END}\n{_SEARCH_SCRIPT}</script>\n")
+        return self._around(rows, "", search + _HOME_ROWS_START, f"{_HOME_ROWS_END}\n{_SEARCH_SCRIPT}</script>\n")
 
     def project(self, project: Project, base: str, tails: list[str]) -> str:
         # Newest version first for people (wheels first within a version, as in the index).
@@ -208,11 +208,11 @@ class WebUI:
             f'<p class="muted"><a href="../../simple/{name}/">Simple API page</a> · '
             f'<a href="../../pypi/{name}/json">JSON</a></p>\n<table>\n'
             "<thead><tr><th>Version</th><th>File</th><th>Requires-Python</th><th>Size</th><th>Uploaded</th>"
-            f"<th>SHA-256</th></tr></thead>\n{TABLE_START}{rows}{TABLE_END}") + tail
+            f"<th>SHA-256</th></tr></thead>\n{_TABLE_START}{rows}{_TABLE_END}") + tail
 
-    def changelog_page(self, number: int, count: int, rows: Bytes) -> tuple[str, bytes]:
-        """(path, page) of changelog page `number` (from 1) of `count`; `rows`:
-        its changelog_row()s, newest first (UTF-8)."""
+    def changelog_page(self, number: int, count: int, rows: Bytes) -> tuple[str, bytes, int]:
+        """(path, page, where the rows start in it) of changelog page `number`
+        (from 1) of `count`; `rows`: its changelog_row()s, newest first (UTF-8)."""
         back = ' href="page1.html"', f' href="page{number - 1}.html"'
         on = f' href="page{number + 1}.html"', f' href="page{count}.html"'
         first, previous = back if number != 1 else ("", "")
@@ -221,9 +221,9 @@ class WebUI:
                       f'Page {number}/{count}\n<a{following}>&rarr;</a>\n<a{last}>&raquo;</a>\n</p>\n\n')
         before = (f"<h2>Changelog</h2>\n{pagination}<table>\n"
                   "<thead><tr><th>File</th><th>Project</th><th>Uploaded</th><th>By</th></tr></thead>\n"
-                  f"{TABLE_START}")
-        return changelog_path(number), self._around(rows, "../", before, f"{TABLE_END}{pagination}",
-                                                             title="Changelog · ")
+                  f"{_TABLE_START}")
+        return (changelog_path(number),
+                *self._around(rows, "../", before, f"{_TABLE_END}{pagination}", title="Changelog · "))
 
     def feed(self, newest_files: Iterable[Record]) -> str:
         """An Atom feed of the newest releases (one entry per project version)."""

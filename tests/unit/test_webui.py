@@ -49,8 +49,8 @@ def _pages() -> dict[str, str]:
     renderer = Renderer(Links("https://files.example/", pool=False), site)
     project = _hostile_project()
     pages = dict(renderer.project_pages(project))
-    pages.update((path, data.decode()) for path, data in renderer.root_pages(
-        [renderer.summary(project)], len(project.files), True, lambda name: project.files))
+    pages.update((page.path, page.data.decode()) for page in renderer.root_pages(
+        [renderer.root_rows(project)], len(project.files), True, lambda name: project.files))
     return pages
 
 

@@ -13,7 +13,7 @@ from array import array
 from typing import Any, NamedTuple
 
 from dumb_pypi.errors import InvalidFilename, InvalidInput
-from dumb_pypi.filenames import canonical_name, parse_filename
+from dumb_pypi.records.filenames import canonical_name, parse_filename
 
 __all__ = [
     "HASH_ALGORITHMS", "Record", "dumps", "json_safe", "json_string", "record_from_filename", "record_from_json", "record_to_json",

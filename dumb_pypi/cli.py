@@ -62,6 +62,10 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--t", dest="title", help=argparse.SUPPRESS)
     parser.add_argument("--logo", help="URL of a logo for the web interface")
     parser.add_argument("--logo-width", type=int, default=0, help="width of the logo, in pixels")
+    parser.add_argument("--templates", metavar="DIR",
+                        help="web UI templates that replace ours by name (see docs/webui.md)")
+    parser.add_argument("--site-url", metavar="URL",
+                        help="where the index is served (for install lines; by default each page works it out)")
     stamp = parser.add_mutually_exclusive_group()
     stamp.add_argument("--generate-timestamp", action="store_true", dest="generate_timestamp",
                        help="write 'Generated on <time>' into the web pages (SOURCE_DATE_EPOCH or now)")
@@ -150,13 +154,14 @@ def _build(argv: Sequence[str]) -> int:
         generated = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch if epoch is not None else time.time()))
     request = Request(
         sources=sources, output_dir=args.output_dir,
-        site=Site(title=args.title, logo=args.logo, logo_width=args.logo_width, generated=generated, epoch=epoch or 0),
+        site=Site(title=args.title, logo=args.logo, logo_width=args.logo_width, generated=generated, epoch=epoch or 0,
+                  url=args.site_url),
         packages_url=args.packages_url, pool=args.pool, per_release_json=not args.no_per_release_json,
         statuses=_statuses(args.project_status),
         previous_list=args.previous_package_list or args.previous_package_list_json,
         tarball=args.tarball, manifest=args.manifest, root_digest=args.root_digest,
         tarball_mtime=epoch if epoch is not None else DEFAULT_MTIME, jobs=args.jobs, strict=args.strict,
-        wait=not args.no_wait,
+        wait=not args.no_wait, templates=args.templates,
     )
     refusals = Refusals()
     try:

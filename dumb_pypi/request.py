@@ -8,6 +8,7 @@ from typing import NamedTuple
 from dumb_pypi.inputs import Sources
 from dumb_pypi.output.tarball import DEFAULT_MTIME
 from dumb_pypi.pages import Site
+from dumb_pypi.pages.webui import templates_digest
 from dumb_pypi.projects import ProjectStatus
 
 __all__ = ["Request"]
@@ -29,10 +30,12 @@ class Request(NamedTuple):
     jobs: int | None = 1  # processes that write the project pages; None: as many as useful
     strict: bool = False  # any refused input is an error: nothing is written
     wait: bool = True  # wait for another build of the same output directory to end (else fail)
+    templates: str | None = None  # a directory of web UI templates that override ours by name
 
     def page_settings(self) -> tuple[object, ...]:
         """Everything besides the records that the pages depend on."""
-        return (self.packages_url, self.pool, self.per_release_json, tuple(self.site), sorted(self.statuses.items()))
+        return (self.packages_url, self.pool, self.per_release_json, tuple(self.site), sorted(self.statuses.items()),
+                templates_digest(self.templates))
 
     def whole_index_wanted(self) -> bool:
         """Whether an output needs the complete index (a tarball, a manifest, a root digest)."""

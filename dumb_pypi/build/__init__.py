@@ -10,7 +10,7 @@ with the state the next partial rebuild starts from.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from typing import NamedTuple
 
 from dumb_pypi import incremental
@@ -66,15 +66,19 @@ def _check(request: Request) -> None:
 
 def _write(request: Request, plan: Plan) -> tuple[Result, Callable[[], list[str]]]:
     renderer = Renderer(Links(request.packages_url, request.pool), request.site,
-                        per_release_json=request.per_release_json)
+                        per_release_json=request.per_release_json, templates=request.templates)
     writer = TreeWriter(request.output_dir, old=plan.old_entries())
     recorder = plan.recorder() if plan.recorder is not None else None
     try:
-        _write_projects(plan.projects, request, renderer, writer)
+        pages = [*plan.kept_pages]
+        for page in renderer.static_files():  # before the pages that link them
+            writer.write(page.path, page.data)
+            pages.append((page.path, page.rows_at))
+        writer.flush()
+        _write_projects(plan.projects, request, renderer, writer, plan.names())
         rows = plan.all_rows(renderer.root_rows(project) for project in plan.rows_of)
         if recorder is not None:
             rows = map(recorder.add_rows, rows)
-        pages = list(plan.kept_pages)
         for page in renderer.root_pages(rows, plan.totals.files, plan.totals.timestamped, plan.files_of,
                                         first_page=plan.first_page):
             if plan.writes(page.path):
@@ -130,7 +134,8 @@ def _check_pool_files(projects: list[Project]) -> None:
                 raise DumbPypiError(f"{where}: the file has {actual} bytes but its record says {record.size}")
 
 
-def _write_project(project: Project, request: Request, renderer: Renderer, writer: TreeWriter) -> None:
+def _write_project(project: Project, request: Request, renderer: Renderer, writer: TreeWriter,
+                   names: Container[str]) -> None:
     links = renderer.links
     for record in project.files:
         if request.pool:
@@ -141,7 +146,7 @@ def _write_project(project: Project, request: Request, renderer: Renderer, write
             sidecar = links.metadata_path(record)
             if sidecar is not None:
                 writer.write(sidecar, record.metadata.encode("utf-8"))
-    for path, text in renderer.project_pages(project):
+    for path, text in renderer.project_pages(project, names):
         writer.write(path, text.encode("utf-8"))
 
 
@@ -166,14 +171,15 @@ def _jobs(request: Request, weight: int) -> int:
     return workers.default_jobs() if request.jobs is None else request.jobs
 
 
-def _write_projects(projects: list[Project], request: Request, renderer: Renderer, writer: TreeWriter) -> None:
+def _write_projects(projects: list[Project], request: Request, renderer: Renderer, writer: TreeWriter,
+                    names: Container[str]) -> None:
     """Every project's files and pages, shared out between `request.jobs`
     processes (this one included); returns once all are written."""
     weights = [_weight(project) for project in projects]
     jobs = _jobs(request, sum(weights))
     if jobs == 1:
         for project in projects:
-            _write_project(project, request, renderer, writer)
+            _write_project(project, request, renderer, writer, names)
         writer.flush()
         return
     from dumb_pypi.build import workers
@@ -184,7 +190,7 @@ def _write_projects(projects: list[Project], request: Request, renderer: Rendere
         writer.become_worker()
         log = writer.log_entries()
         for project in share:
-            _write_project(project, request, renderer, writer)
+            _write_project(project, request, renderer, writer, names)
         writer.end_log()
         return log, writer.changed
 
@@ -194,7 +200,7 @@ def _write_projects(projects: list[Project], request: Request, renderer: Rendere
         # Manifest entries go to files, not memory, while the workers run (see log_entries()).
         own_log = writer.log_entries()
         for project in own:
-            _write_project(project, request, renderer, writer)
+            _write_project(project, request, renderer, writer, names)
         writer.end_log()
         for log, count in processes.results():
             writer.merge_log(log, count)

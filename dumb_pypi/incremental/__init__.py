@@ -20,7 +20,7 @@ directory. The build then does the same work for every kind of plan:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from typing import NamedTuple
 
 from dumb_pypi.incremental import linediff
@@ -74,6 +74,10 @@ class Plan:
         """What the tree has at the paths this build may write or remove (None: its manifest says)."""
         return None
 
+    def names(self) -> Container[str]:
+        """Every project of the index, once built."""
+        return self._files
+
     def all_rows(self, rendered: Iterable[RootRows]) -> Iterable[RootRows]:
         """Every project's rows in the root pages, in index order, given the rendered rows of `rows_of`."""
         return rendered
@@ -114,6 +118,10 @@ class _Partial(Plan):
 
     def old_entries(self) -> Manifest:
         return self.previous.manifest.entries(self.replaced)
+
+    def names(self) -> Container[str]:
+        gone = self.changed - self._files.keys()
+        return {*(name for name in self.previous.names if name not in gone), *self._files}
 
     def all_rows(self, rendered: Iterable[RootRows]) -> list[RootRows]:
         return self.previous.rows(self.changed, list(rendered), self.first_page)
@@ -217,6 +225,14 @@ def _partial(request: Request, previous: State, text: bytes, parse: _Parse, refu
     read = linediff.positions(change.new.keys, {linediff.project_key(name) for name in changed} | {0})
     numbered = list(parse(linediff.lines_at(change.new, read), True))
     changed.update(record.name for _, record in numbered)
+    # A project that comes or goes changes the pages that link to it (their requirements).
+    present = {record.name for _, record in numbered}
+    dependents = previous.dependents({name for name in changed if previous.has(name) != (name in present)}) - changed
+    if dependents:
+        more = linediff.positions(change.new.keys, {linediff.project_key(name) for name in dependents})
+        numbered = sorted([*numbered, *parse(linediff.lines_at(change.new, more), True)], key=lambda pair: pair[0])
+        read = [*read, *more]
+        changed |= dependents
     for i in read:
         change.new.keys[i] = 0
     listing = change.new

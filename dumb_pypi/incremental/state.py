@@ -61,7 +61,7 @@ def settings_key(*settings: object) -> str:
 # The rows' arrays: (value, RootRows field, machine integer type).
 _ROWS_ARRAYS = (("counts", "file_counts", "L"), ("stamps", "timestamps", "q"), ("home sizes", "home_sizes", "L"),
                 ("packages sizes", "packages_sizes", "L"), ("row sizes", "row_sizes", "L"))
-_ROWS_VALUES = ("names", *(value for value, _, _ in _ROWS_ARRAYS))
+_ROWS_VALUES = ("names", "requires", *(value for value, _, _ in _ROWS_ARRAYS))
 _MANIFEST_SIZES = ("json sizes", "digest sizes")
 
 
@@ -117,6 +117,7 @@ class State(NamedTuple):
     output_dir: str
     listing: ListLines  # the package list
     names: list[str]  # every project, in index order; then per project:
+    requires: list[str]  # the projects its page links to when they are in the index ("a b")
     file_counts: array[int]
     home_sizes: array[int]
     packages_sizes: array[int]
@@ -128,6 +129,15 @@ class State(NamedTuple):
     def _place(self, name: str) -> int:
         """Where project `name` is (or would be) in index order."""
         return bisect.bisect_left(self.names, name)
+
+    def dependents(self, names: set[str]) -> set[str]:
+        """The projects whose pages link to (or would link to) projects `names`."""
+        return {self.names[i] for i, required in enumerate(self.requires)
+                if required and not names.isdisjoint(required.split())}
+
+    def has(self, name: str) -> bool:
+        place = self._place(name)
+        return place < len(self.names) and self.names[place] == name
 
     def file_count(self, name: str) -> int:
         """How many files old project `name` has."""
@@ -198,7 +208,8 @@ class State(NamedTuple):
                 names[low:high], counts[low:high], self.stamps[files_low:files_high],
                 home[home_starts[low]:home_starts[high]], self.home_sizes[low:high],
                 packages[packages_starts[low]:packages_starts[high]], self.packages_sizes[low:high],
-                changelog[row_starts[rows_low]:row_starts[rows_high]], self.row_sizes[files_low:files_high])
+                changelog[row_starts[rows_low]:row_starts[rows_high]], self.row_sizes[files_low:files_high],
+                self.requires[low:high])
 
         def runs(low: int, high: int) -> Iterator[RootRows]:  # old projects low..high-1 but the changed ones
             for stop in gone[bisect.bisect_left(gone, low):bisect.bisect_left(gone, high)]:
@@ -252,13 +263,13 @@ def _read(reader: _Reader, output_dir: str, settings: str) -> State | None:
     listing = ListLines(bytes(reader.raw()), reader.sizes(KEY_TYPE), reader.sizes(KEY_TYPE))
     if len(listing.keys) != len(listing.sizes) or sum(listing.sizes) != len(listing.text):
         raise ValueError("inconsistent state")
-    names = _lines(reader.text())
+    names, requires = _lines(reader.text()), _lines(reader.text())
     counts, stamps, home_sizes, packages_sizes, row_sizes = (reader.sizes(code) for _, _, code in _ROWS_ARRAYS)
     digest_text, json_sizes, digest_sizes = reader.raw(), reader.sizes(), reader.sizes()
     pages: list[tuple[str, int]] = reader.value()
     root_digest = reader.value()
     signatures: list[tuple[int, int, int]] = reader.value()
-    if not len(names) == len(counts) == len(home_sizes) == len(packages_sizes) or \
+    if not len(names) == len(requires) == len(counts) == len(home_sizes) == len(packages_sizes) or \
             not sum(counts) == len(stamps) == len(row_sizes) or len(json_sizes) != len(digest_sizes):
         raise ValueError("inconsistent state")
     # The root pages are the ones this state was written with: nobody wrote them since.
@@ -270,7 +281,7 @@ def _read(reader: _Reader, output_dir: str, settings: str) -> State | None:
     manifest = OldManifest.open(output_dir, CachedLines(root_digest, digest_text, json_sizes, digest_sizes))
     if manifest is None:
         return None  # the tree was written since by something that left no state
-    return State(output_dir, listing, names, counts, home_sizes, packages_sizes, stamps, row_sizes, dict(pages),
+    return State(output_dir, listing, names, requires, counts, home_sizes, packages_sizes, stamps, row_sizes, dict(pages),
                  manifest)
 
 
@@ -318,7 +329,9 @@ class StateWriter:
         if not self._rows:
             return
         runs = self._rows
-        values: dict[str, str | bytes | memoryview] = {"names": "".join(name + "\n" for rows in runs for name in rows.names)}
+        values: dict[str, str | bytes | memoryview] = {
+            "names": "".join(name + "\n" for rows in runs for name in rows.names),
+            "requires": "".join(names + "\n" for rows in runs for names in rows.requires)}
         for value, field, code in _ROWS_ARRAYS:
             values[value] = b"".join(_packed(code, getattr(rows, field)) for rows in runs)
         self._spool(values)
@@ -329,7 +342,7 @@ class StateWriter:
         """Every project's rows are in; `pages`: (path, where the rows start) of the root pages they are in."""
         self._spool_rows()
         self._copy_spools(_ROWS_VALUES)
-        self._pages = pages
+        self._pages = sorted(pages)
         self._digest_at = self._file.tell()
         self._file.write(bytes(8))
 

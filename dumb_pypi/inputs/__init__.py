@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from dumb_pypi.inputs.files import package_files
 from dumb_pypi.inputs.lists import list_lines, parse_lines, read_list
 from dumb_pypi.inputs.record_lists import record_list
 from dumb_pypi.inputs.refusals import Refuse, Warn
@@ -53,5 +52,8 @@ def read_records(sources: Sources, refuse: Refuse, warn: Warn, texts: Mapping[st
         records.extend(record for _, record in parse_lines(path, enumerate(lines, 1), refuse, json_lines=json_lines))
     for path in sources.record_lists:
         records.extend(record_list(path, refuse))
-    records.extend(package_files(list(sources.paths), list(sources.package_dirs), refuse, warn))
+    if sources.paths or sources.package_dirs:
+        from dumb_pypi.inputs.files import package_files  # zipfile, tarfile, email: not for lists
+
+        records.extend(package_files(list(sources.paths), list(sources.package_dirs), refuse, warn))
     return records

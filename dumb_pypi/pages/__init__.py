@@ -14,20 +14,12 @@ import bisect
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from dumb_pypi.pages import legacy_json, simple_html, simple_json
 from dumb_pypi.pages.links import Links
-from dumb_pypi.pages.webui import (
-    CHANGELOG_ENTRIES_PER_PAGE,
-    Bytes,
-    Site,
-    WebUI,
-    changelog_path,
-    changelog_row,
-    home_row,
-)
+from dumb_pypi.pages.webui import Bytes, Site, WebUI
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record, dumps, record_to_json, utf8_parts
 
@@ -55,6 +47,15 @@ class RootRows(NamedTuple):
     packages_sizes: Sequence[int]  # per project
     changelog_rows: Bytes  # a changelog row per file (but see root_pages' first_page)
     row_sizes: Sequence[int]  # per file: its changelog row's size
+    requires: list[str]  # per project: the projects its page links to when they are in the index ("a b")
+
+
+CHANGELOG_ENTRIES_PER_PAGE = 5000  # as in dumb-pypi 1.15
+
+
+def changelog_path(number: int) -> str:
+    """Changelog page `number` (from 1), from the tree's root."""
+    return f"changelog/page{number}.html"
 
 
 class RootPage(NamedTuple):
@@ -80,9 +81,10 @@ def changelog_order(stamps: Sequence[int]) -> list[int]:
 
 
 class Renderer:
-    def __init__(self, links: Links, site: Site, *, per_release_json: bool = True) -> None:
+    def __init__(self, links: Links, site: Site, *, per_release_json: bool = True,
+                 templates: str | None = None) -> None:
         self.links = links
-        self.webui = WebUI(site)
+        self.webui = WebUI(site, templates)
         self.per_release_json = per_release_json
 
     def _offered(self, project: Project) -> Project:
@@ -95,7 +97,8 @@ class Renderer:
             record._replace(core_metadata=None) if record.metadata is not None and links.metadata_path(record) is None
             else record for record in project.files])
 
-    def project_pages(self, project: Project) -> Iterator[tuple[str, str]]:
+    def project_pages(self, project: Project, names: Container[str]) -> Iterator[tuple[str, str]]:
+        """The pages of `project`; `names`: every project of the index (its page links those it requires)."""
         project = self._offered(project)
         name = project.name
         links = self.links
@@ -108,7 +111,8 @@ class Renderer:
                                                             json_parts)
         if self.per_release_json:
             yield from self._release_pages(project, tails, json_parts)
-        yield f"project/{name}/index.html", self.webui.project(project, links.base(f"project/{name}", name), tails)
+        web_base = links.base(f"project/{name}", name)
+        yield f"project/{name}/index.html", self.webui.project(project, [web_base + tail for tail in tails], names)
 
     def _release_pages(self, project: Project, tails: list[str],
                        json_parts: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
@@ -129,11 +133,20 @@ class Renderer:
         links = self.links
         base = links.base("changelog", project.name)
         files = project.files
-        home = home_row(project).encode()
+        webui = self.webui
+        home = webui.home_row(project).encode()
         packages = "".join(dumps(record_to_json(record, include_metadata=False)) + "\n" for record in files).encode()
-        rows, row_sizes = utf8_parts([changelog_row(record, base + links.tail(record)) for record in files])
+        rows, row_sizes = utf8_parts([webui.changelog_row(record, base + links.tail(record)) for record in files])
         return RootRows([project.name], [len(files)], [record.upload_timestamp or 0 for record in files],
-                        home, [len(home)], packages, [len(packages)], rows, row_sizes)
+                        home, [len(home)], packages, [len(packages)], rows, row_sizes,
+                        [" ".join(webui.required_names(project))])
+
+    def static_files(self) -> list[RootPage]:
+        """The web UI's stylesheet and script (written before the pages that link them)."""
+        return [RootPage(path, data, 0) for path, data in self.webui.static_files()]
+
+    def _changelog_page(self, number: int, count: int, rows: Bytes, timestamped: bool) -> RootPage:
+        return RootPage(changelog_path(number), *self.webui.changelog_page(number, count, rows, timestamped))
 
     def root_pages(self, all_rows: Iterable[RootRows], file_count: int, timestamped: bool,
                    files_of: Callable[[str], list[Record]], first_page: int = 1) -> Iterator[RootPage]:
@@ -173,7 +186,7 @@ class Renderer:
                 text = memoryview(rows[0] if len(rows) == 1 else b"".join(rows))
                 cut = sum(sizes[:per_page])
                 pages_done += 1
-                yield RootPage(*self.webui.changelog_page(pages_done, page_count, text[:cut]))
+                yield self._changelog_page(pages_done, page_count, text[:cut], timestamped)
                 rows, sizes = [text[cut:]], sizes[per_page:]
         starts = list(itertools.accumulate(counts, initial=0))
         order: Sequence[int] = range(starts[-1])
@@ -184,12 +197,11 @@ class Renderer:
             rows = [text[at[i]:at[i + 1]] for i in order]
             for start in range(0, len(rows), per_page):
                 pages_done += 1
-                yield RootPage(*self.webui.changelog_page(pages_done, page_count,
-                                                          b"".join(rows[start:start + per_page])))
+                yield self._changelog_page(pages_done, page_count, b"".join(rows[start:start + per_page]), timestamped)
             rows = []
         while pages_done < page_count:  # the last page (or the only one, maybe empty)
             pages_done += 1
-            yield RootPage(*self.webui.changelog_page(pages_done, page_count, b"".join(rows)))
+            yield self._changelog_page(pages_done, page_count, b"".join(rows), timestamped)
             rows = []
 
         files: dict[str, list[Record]] = {}

@@ -8,33 +8,20 @@ from __future__ import annotations
 
 import posixpath
 import re
+from urllib.parse import quote, urlsplit
 
 from dumb_pypi.records import Record
 
 __all__ = ["Links", "pool_path", "url_quote"]
 
 _URL_SAFE_RE = re.compile(r"^[A-Za-z0-9._~!-]*$")
-_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-
-# urllib.parse is imported only when needed: ~2 ms at every start.
 
 
 def url_quote(text: str) -> str:
-    """Percent-encode a path segment (fast path for the usual safe names)."""
+    """Percent-encode a path segment (most names need nothing: they skip quote())."""
     if _URL_SAFE_RE.match(text):
         return text
-    from urllib.parse import quote
-
     return quote(text, safe="")
-
-
-def _has_scheme(url: str) -> bool:
-    """Whether urllib.parse.urlsplit(url) finds a scheme."""
-    if any(char <= " " for char in url):  # urlsplit() drops some of these first
-        from urllib.parse import urlsplit
-
-        return bool(urlsplit(url).scheme)
-    return _SCHEME_RE.match(url) is not None
 
 
 def _pool_directory(sha256: str) -> str:
@@ -60,7 +47,7 @@ class Links:
     def __init__(self, packages_url: str | None, pool: bool) -> None:
         self.pool = pool
         url = packages_url or ""
-        self._absolute = _has_scheme(url) or url.startswith("/")
+        self._absolute = bool(urlsplit(url).scheme) or url.startswith("/")
         self._url = url.rstrip("/") + "/" if url else ""
         # A relative --packages-url is seen from simple/<p>/ (as in dumb-pypi).
         # When it climbs out of simple/ it names one place for every project.

@@ -16,7 +16,7 @@ from dumb_pypi.errors import InvalidFilename, InvalidInput
 from dumb_pypi.records.filenames import canonical_name, parse_filename
 
 __all__ = [
-    "HASH_ALGORITHMS", "Record", "dumps", "json_safe", "json_string", "record_from_filename", "record_from_json", "record_to_json",
+    "HASH_ALGORITHMS", "Record", "dumps", "json_string", "record_from_filename", "record_from_json", "record_to_json",
     "utf8_parts",
 ]
 
@@ -184,11 +184,11 @@ def utf8_parts(parts: list[str]) -> tuple[bytes, array[int]]:
     return data, array("L", [len(part.encode()) for part in parts])
 
 
-def json_safe(text: str) -> bool:
+def _json_safe(text: str) -> bool:
     """Whether JSON writes `text` as it is (between quotes)."""
     return _JSON_SAFE_RE.match(text) is not None
 
 
 def json_string(text: str) -> str:
     """`text` as a JSON string; the common plain-ASCII case without the encoder."""
-    return f'"{text}"' if json_safe(text) else dumps(text)
+    return f'"{text}"' if _json_safe(text) else dumps(text)

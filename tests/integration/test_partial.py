@@ -227,9 +227,9 @@ def test_partial_rebuild_over_changelog_pages(tmp_path: Path, monkeypatch: pytes
     rendered: list[int] = []
     real = WebUI.changelog_page
 
-    def counting(self: WebUI, number: int, count: int, rows: bytes) -> tuple[str, bytes, int]:
+    def counting(self: WebUI, number: int, count: int, rows: bytes, timestamped: bool) -> tuple[bytes, int]:
         rendered.append(number)
-        return real(self, number, count, rows)
+        return real(self, number, count, rows, timestamped)
 
     monkeypatch.setattr(WebUI, "changelog_page", counting)
     assert cli.main(["--package-list-json", str(new), "--previous-package-list-json", str(old),

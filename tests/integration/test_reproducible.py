@@ -35,7 +35,7 @@ def _root_digest(tree: Path) -> str:
     return digest
 
 
-def test_goldenread_tree(tmp_path: Path) -> None:
+def test_golden_tree(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run_cli("--package-list-json", GOLDEN / "input.jsonl", "--packages-url", "https://files.example.com/pkgs/",
             "--output-dir", out, "--title", "Golden <index>", "--generate-timestamp",

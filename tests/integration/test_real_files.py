@@ -164,16 +164,20 @@ def test_legacy_sdists_are_indexed_under_the_filename_version_with_a_warning(
         metadata: dict[str, tuple[str, str]]) -> None:
     # PyPI took these sdists although PKG-INFO says another version than the
     # filename; installers go by the filename (hug-1.1.0-1: 1.1.0.post1).
-    disagree = {filename: (version, filename_version(filename, name)) for filename, (name, version) in metadata.items()
+    disagree = {filename: (name, version, filename_version(filename, name))
+                for filename, (name, version) in metadata.items()
                 if not filename.endswith(".whl") and not same_version(version, filename_version(filename, name))}
     assert sorted(disagree) == ["hug-1.1.0-1.tar.gz", "jinja2-django-tags-0.4-1.tar.gz"]
-    stderr = built["pool"][1].stderr
-    for filename, (in_metadata, in_filename) in disagree.items():
-        lines = [line for line in stderr.splitlines() if filename in line]
-        # The warning names both versions: the metadata's also outside the filename's spelling.
-        named = [line for line in lines if in_filename in line
-                 and in_metadata in line.replace(filename, "").replace(in_filename, "")]
-        assert named and not [line for line in lines if "refused" in line], (filename, lines)
+    stderr = built["pool"][1].stderr.splitlines()
+    for filename, (name, in_metadata, in_filename) in disagree.items():
+        assert not [line for line in stderr if filename in line and "refused" in line], stderr
+        # A line names the file (or its project) and both versions: the
+        # metadata's also outside the filename's spelling of it.
+        assert [line for line in stderr if (filename in line or name in line) and in_filename in line
+                and in_metadata in line.replace(filename, "").replace(in_filename, "")], (filename, stderr)
+        releases = json.loads((built["pool"][0] / "pypi" / canonicalize_name(name) / "json").read_text())["releases"]
+        under = [version for version, files in releases.items() if filename in [f["filename"] for f in files]]
+        assert len(under) == 1 and same_version(under[0], in_filename), (filename, under)
 
 
 def _get(url: str) -> bytes | str:

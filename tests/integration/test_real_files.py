@@ -111,7 +111,8 @@ def test_the_corpus_spans_metadata_archives_tags_and_legacy_versions(
         corpus: dict[str, Path], metadata: dict[str, tuple[str, str]]) -> None:
     versions = Counter(_headers(path)["Metadata-Version"] for path in corpus.values())
     assert set(versions) >= {"1.0", "1.1", "1.2", "2.0", "2.1", "2.2", "2.3", "2.4"}, versions
-    kinds = Counter(re.search(r"(\.tar\.gz|\.tar\.bz2|\.zip|\.whl)$", name).group(1) for name in corpus)  # type: ignore[union-attr]
+    kinds = Counter(next(kind for kind in (".tar.gz", ".tar.bz2", ".zip", ".whl") if name.endswith(kind))
+                    for name in corpus)
     assert all(kinds[kind] >= 3 for kind in (".tar.gz", ".tar.bz2", ".zip", ".whl")), kinds
     tags = {tag for name in corpus if name.endswith(".whl") for part in name[:-4].split("-")[-3:]
             for tag in part.split(".")}
@@ -121,6 +122,38 @@ def test_the_corpus_spans_metadata_archives_tags_and_legacy_versions(
     assert sum(path.stat().st_size for path in corpus.values()) < 40 * 2**20
     legacy = [name for name, (project, _) in metadata.items() if not _is_pep440(filename_version(name, project))]
     assert len(legacy) >= 4, legacy
+
+
+def test_the_cache_fetches_again_a_file_that_is_missing_or_not_the_pinned_one(corpus: dict[str, Path],
+                                                                               tmp_path: Path) -> None:
+    # One file fetched by pip, one directly; the cache holds a third, as pinned.
+    pins = [pin for pin in realfiles.read_pins() if pin.filename in (
+        "six-1.16.0-py2.py3-none-any.whl", "django-admin-skel-1.0.0p1.tar.bz2", "calver-2022.6.26-py3-none-any.whl")]
+    assert sorted(pin.how for pin in pins) == ["https", "pip", "pip"]
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "six-1.16.0-py2.py3-none-any.whl").write_bytes(b"not six")
+    kept = cache / "calver-2022.6.26-py3-none-any.whl"
+    kept.write_bytes(corpus[kept.name].read_bytes())
+    before = kept.stat().st_mtime_ns, kept.stat().st_ino
+    found = realfiles.ensure(pins, cache, log=False)
+    assert {name: realfiles.sha256_of(path) for name, path in found.items()} == \
+        {pin.filename: pin.sha256 for pin in pins}
+    assert (kept.stat().st_mtime_ns, kept.stat().st_ino) == before
+
+
+def test_each_pip_run_asks_for_one_file_of_a_project() -> None:
+    runs = realfiles._batches([pin for pin in realfiles.read_pins() if pin.how != "https"])
+    asked = [pin.filename for _, batch in runs for pin in batch]
+    assert sorted(asked) == sorted(pin.filename for pin in realfiles.read_pins() if pin.how != "https")
+    for options, batch in runs:
+        names = [canonicalize_name(pin.name) for pin in batch]
+        assert len(set(names)) == len(names), (options, names)
+    # A wheel that does not run here is asked for with its tags.
+    options_of = {pin.filename: options for options, batch in runs for pin in batch}
+    wheel = " ".join(options_of["MarkupSafe-1.1.1-cp27-cp27mu-manylinux1_x86_64.whl"])
+    for option in ("--implementation cp", "--python-version 2.7", "--platform manylinux1_x86_64", "--abi cp27mu"):
+        assert option in wheel, wheel
 
 
 def _is_pep440(version: str) -> bool:

@@ -213,6 +213,37 @@ def test_legacy_sdists_are_indexed_under_the_filename_version_with_a_warning(
         assert len(under) == 1 and same_version(under[0], in_filename), (filename, under)
 
 
+def _tree(root: Path) -> dict[str, bytes]:
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def test_records_give_the_tree_the_files_give(corpus: dict[str, Path], metadata: dict[str, tuple[str, str]],
+                                             tmp_path: Path) -> None:
+    # What the Bazel and Pants rules do (one `dumb-pypi record` per file, then
+    # --record-list) against --package-dir, for the files whose filename
+    # spells their version in a way of its own (one process per record: not
+    # all 106), and three plain ones.
+    def unusual(filename: str) -> bool:
+        version = filename_version(filename, metadata[filename][0])
+        return not _is_pep440(version) or str(Version(version)) != version
+    chosen = sorted(name for name in corpus if unusual(name)) + [
+        "six-1.16.0-py2.py3-none-any.whl", "six-1.16.0.tar.gz", "MarkupSafe-1.1.1-cp27-cp27m-win32.whl"]
+    assert len(chosen) >= 15 and "hug-1.1.0-1.tar.gz" in chosen and "ddlib-2013-11-12.tar.gz" in chosen
+    dists = realfiles.link_tree({name: corpus[name] for name in chosen}, tmp_path / "dists")
+    entries, refused = [], []
+    for name in chosen:
+        record = tmp_path / f"{name}.record.json"
+        result = run_cli("record", dists / name, "--output", record, check=False)
+        if result.returncode != 0:
+            refused.append(result.stderr.strip())
+        entries.append({"record": str(record), "file": str(dists / name), "origin": name})
+    assert not refused, "\n".join(refused)
+    (tmp_path / "records.json").write_text(json.dumps(entries))
+    run_cli("--record-list", tmp_path / "records.json", "--pool", "--output-dir", tmp_path / "from-records")
+    run_cli("--package-dir", dists, "--pool", "--output-dir", tmp_path / "from-files")
+    assert _tree(tmp_path / "from-records") == _tree(tmp_path / "from-files")
+
+
 def _get(url: str) -> bytes | str:
     """The body, or why there is none."""
     try:

@@ -33,8 +33,7 @@ import pytest
 from core_support import Server, http_server, run_cli
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
-
-from tests.support import realfiles, simplepages
+from support import realfiles, simplepages
 
 LAYOUTS = ["pool", "relative", "absolute"]
 

@@ -23,8 +23,7 @@ from pathlib import Path
 
 import pytest
 from core_support import Server, http_server, run_cli
-
-from tests.support import realfiles
+from support import realfiles
 
 pytestmark = pytest.mark.slow
 

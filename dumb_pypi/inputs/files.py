@@ -24,7 +24,7 @@ from packaging.version import InvalidVersion, Version
 from dumb_pypi.errors import DumbPypiError, InvalidDistribution
 from dumb_pypi.inputs.refusals import Refuse, Warn
 from dumb_pypi.records import Record, check_filename, record_from_filename
-from dumb_pypi.records.filenames import DIST_SUFFIXES, SDIST_SUFFIXES, WHEEL_SUFFIX
+from dumb_pypi.records.filenames import DIST_SUFFIXES, SDIST_SUFFIXES, WHEEL_SUFFIX, split_at_name
 
 __all__ = ["inspect_file", "package_files", "read_core_metadata", "sha256_and_size"]
 
@@ -109,16 +109,23 @@ def _same_version(a: str, b: str) -> bool:
         return a == b
 
 
-def _check_agrees(record: Record, message: Message, filename: str, warn: Warn) -> None:
+def _agreeing(record: Record, message: Message, filename: str, warn: Warn) -> Record:
+    """`record` (read from the filename) checked against the metadata; where
+    an old sdist's name has dashes that also start its version
+    ("ddlib-2013-11-12.tar.gz"), the metadata says where the name ends."""
     meta_name = message.get("Name")
     meta_version = message.get("Version")
     if not meta_name or not meta_version:
         raise InvalidDistribution(f"{filename}: core metadata has no Name or Version")
+    if canonicalize_name(meta_name) != record.name and not record.is_wheel:
+        split = split_at_name(filename, meta_name)
+        if split is not None:
+            record = record._replace(name=canonicalize_name(meta_name), version=split.version)
     if canonicalize_name(meta_name) != record.name:
         raise InvalidDistribution(
             f"{filename}: metadata names project {meta_name!r} but the filename says {record.name!r}")
     if record.version is not None and _same_version(meta_version, record.version):
-        return
+        return record
     if record.is_wheel or record.version is None:
         raise InvalidDistribution(
             f"{filename}: metadata says version {meta_version!r} but the filename says {record.version!r}")
@@ -126,6 +133,7 @@ def _check_agrees(record: Record, message: Message, filename: str, warn: Warn) -
     # installers go by the filename, so the index does too.
     warn(f"{filename}: PKG-INFO says version {meta_version!r}, the filename {record.version!r}: "
          f"indexed as {record.version!r}, the version installers see")
+    return record
 
 
 def _ignore(message: str) -> None:
@@ -155,7 +163,7 @@ def inspect_file(path: str, *, filename: str | None = None, origin: str | None =
     except UnicodeDecodeError:
         raise InvalidDistribution(f"{filename}: core metadata is not UTF-8") from None
     message = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
-    _check_agrees(base, message, filename, warn)
+    base = _agreeing(base, message, filename, warn)
     # Only a wheel's METADATA is final; an sdist's may list fields as Dynamic,
     # so it is not published as PEP 658 metadata.
     wheel = base.is_wheel

@@ -16,7 +16,7 @@ from packaging.version import VERSION_PATTERN
 from dumb_pypi.errors import InvalidFilename
 
 __all__ = ["DIST_SUFFIXES", "SDIST_SUFFIXES", "WHEEL_SUFFIX", "ParsedFilename", "canonical_name", "is_valid_version",
-           "parse_filename"]
+           "parse_filename", "split_at_name"]
 
 
 class ParsedFilename(NamedTuple):
@@ -154,6 +154,23 @@ def _parse(filename: str) -> tuple[str, str | None, str]:
             stem, has_platform = _strip_platform(filename[: -len(suffix)])
             return (*_split_name_version(stem), "bdist_dumb" if has_platform else "sdist")
     raise InvalidFilename("not a distribution file (unknown extension)")
+
+
+def split_at_name(filename: str, name: str) -> ParsedFilename | None:
+    """`filename` (an sdist's) read as project `name` and the rest as its
+    version, when it starts with a spelling of that name and a dash: the
+    metadata says where an old name with dashes ends ("ddlib-2013-11-12.tar.gz"
+    is ddlib 2013-11-12, which the name alone cannot tell)."""
+    lower = filename.lower()
+    suffix = next((suffix for suffix in SDIST_SUFFIXES if lower.endswith(suffix)), None)
+    if suffix is None:
+        return None
+    stem = filename[:-len(suffix)]
+    wanted = canonical_name(name)
+    for at, char in enumerate(stem):
+        if char == "-" and stem[at + 1:].strip() and _NORMALIZE_RE.sub("-", stem[:at]).lower().strip("-") == wanted:
+            return ParsedFilename(stem[:at], stem[at + 1:].strip(), "sdist")
+    return None
 
 
 def parse_filename(filename: str) -> ParsedFilename:

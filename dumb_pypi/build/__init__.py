@@ -9,6 +9,7 @@ with the state the next partial rebuild starts from.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Container, Iterable
 from typing import NamedTuple
@@ -24,6 +25,7 @@ from dumb_pypi.output.tarball import write_tarball
 from dumb_pypi.output.tree import TreeWriter
 from dumb_pypi.pages import Links, Renderer
 from dumb_pypi.pages.links import pool_path
+from dumb_pypi.progress import Progress
 from dumb_pypi.projects import Project
 from dumb_pypi.request import Request
 
@@ -135,19 +137,32 @@ def _check_pool_files(projects: list[Project]) -> None:
 
 
 def _write_project(project: Project, request: Request, renderer: Renderer, writer: TreeWriter,
-                   names: Container[str]) -> None:
+                   names: Container[str]) -> int:
+    """Write the project's files and pages; how many."""
     links = renderer.links
+    written = 0
     for record in project.files:
         if request.pool:
             # Checked by _check_pool_files before anything was written; narrows the types.
             assert record.path is not None and record.sha256 is not None and record.size is not None
             writer.copy(pool_path(record), record.path, record.sha256, record.size)
-        if record.metadata is not None:
+            written += 1
+        if record.metadata is not None and record.core_metadata is not None:
             sidecar = links.metadata_path(record)
             if sidecar is not None:
                 writer.write(sidecar, record.metadata.encode("utf-8"))
+                written += 1
     for path, text in renderer.project_pages(project, names):
         writer.write(path, text.encode("utf-8"))
+        written += 1
+    return written
+
+
+def _pages(project: Project, request: Request) -> int:
+    """About how many files _write_project() writes for `project` (for the progress line)."""
+    versions = len({record.version for record in project.files}) if request.per_release_json else 0
+    sidecars = sum(record.core_metadata is not None for record in project.files)
+    return 4 + versions + (len(project.files) if request.pool else 0) + sidecars
 
 
 def _weight(project: Project) -> int:
@@ -177,31 +192,36 @@ def _write_projects(projects: list[Project], request: Request, renderer: Rendere
     processes (this one included); returns once all are written."""
     weights = [_weight(project) for project in projects]
     jobs = _jobs(request, sum(weights))
-    if jobs == 1:
-        for project in projects:
-            _write_project(project, request, renderer, writer, names)
-        writer.flush()
-        return
-    from dumb_pypi.build import workers
+    progress = Progress("writing pages", sum(_pages(project, request) for project in projects))
+    try:
+        if jobs == 1:
+            for project in projects:
+                progress.count(_write_project(project, request, renderer, writer, names))
+            writer.flush()
+            return
+        from dumb_pypi.build import workers
 
-    own, *others = workers.split(projects, weights, jobs)
+        own, *others = workers.split(projects, weights, jobs)
 
-    def work(share: Iterable[Project]) -> tuple[str, int]:  # in a worker process
-        writer.become_worker()
-        log = writer.log_entries()
-        for project in share:
-            _write_project(project, request, renderer, writer, names)
-        writer.end_log()
-        return log, writer.changed
+        def work(number: int, share: Iterable[Project]) -> tuple[str, int]:  # in a worker process
+            writer.become_worker()
+            progress.as_worker(number)
+            log = writer.log_entries()
+            for project in share:
+                progress.count(_write_project(project, request, renderer, writer, names))
+            writer.end_log()
+            return log, writer.changed
 
-    with workers.Workers[tuple[str, int]]() as processes:
-        for share in others:
-            processes.start(share, work)
-        # Manifest entries go to files, not memory, while the workers run (see log_entries()).
-        own_log = writer.log_entries()
-        for project in own:
-            _write_project(project, request, renderer, writer, names)
-        writer.end_log()
-        for log, count in processes.results():
-            writer.merge_log(log, count)
-        writer.merge_log(own_log, 0)
+        with workers.Workers[tuple[str, int]]() as processes:
+            for number, share in enumerate(others, 1):
+                processes.start(share, functools.partial(work, number))
+            # Manifest entries go to files, not memory, while the workers run (see log_entries()).
+            own_log = writer.log_entries()
+            for project in own:
+                progress.count(_write_project(project, request, renderer, writer, names))
+            writer.end_log()
+            for log, count in processes.results(progress.show):
+                writer.merge_log(log, count)
+            writer.merge_log(own_log, 0)
+    finally:
+        progress.close()

@@ -82,9 +82,14 @@ class _Worker:
             os.close(self.fd)
             self.running = False
 
-    def result(self) -> Any:
+    def result(self, waiting: Callable[[], None] | None = None) -> Any:
         import pickle  # here, not at the top: most builds fork no worker
 
+        if waiting is not None:
+            import select
+
+            while not select.select([self.fd], [], [], 0.1)[0]:  # nothing yet: the worker is still at work
+                waiting()
         with os.fdopen(self.fd, "rb") as pipe:
             data = pipe.read()  # until the worker closes its end: done, failed or killed
         _, status = os.waitpid(self.pid, 0)
@@ -145,10 +150,11 @@ class Workers(Generic[R]):
         os.close(write_fd)
         self._workers.append(_Worker(pid, read_fd))
 
-    def results(self) -> Iterator[R]:
-        """Each worker's result, in start order, once it has finished."""
+    def results(self, waiting: Callable[[], None] | None = None) -> Iterator[R]:
+        """Each worker's result, in start order, once it has finished
+        (`waiting()` is called every 0.1 s meanwhile)."""
         for worker in self._workers:
-            yield worker.result()
+            yield worker.result(waiting)
 
 
 def _child(share: Sequence[T], work: Callable[[Iterable[T]], R], write_fd: int, parent: int) -> NoReturn:

@@ -24,7 +24,7 @@ from typing import IO, Any, BinaryIO, NamedTuple
 
 from dumb_pypi import __version__
 from dumb_pypi.incremental.linediff import KEY_TYPE, ListLines
-from dumb_pypi.output.files import map_file
+from dumb_pypi.output.files import map_file, naming
 from dumb_pypi.output.manifest import CachedLines, ManifestLines, OldManifest
 from dumb_pypi.pages import RootRows, changelog_order, changelog_page_count, changelog_page_rows, changelog_path
 from dumb_pypi.projects import Project
@@ -301,9 +301,10 @@ class StateWriter:
 
         self._spools: dict[str, IO[bytes]] = {  # closed by finish() or abandon()
             value: tempfile.TemporaryFile(dir=parent) for value in (*_ROWS_VALUES, *_MANIFEST_SIZES)}  # noqa: SIM115
-        self._put(marshal.dumps(("dumb-pypi state", settings), 2))
-        for value in listing:
-            self._put(value if isinstance(value, bytes) else value.tobytes())
+        with naming(self._tmp):
+            self._put(marshal.dumps(("dumb-pypi state", settings), 2))
+            for value in listing:
+                self._put(value if isinstance(value, bytes) else value.tobytes())
         self._rows: list[RootRows] = []
         self._pending = 0  # projects in self._rows
         self._pages: list[tuple[str, int]] = []
@@ -322,7 +323,8 @@ class StateWriter:
         self._rows.append(rows)
         self._pending += len(rows.names)
         if self._pending >= 256:
-            self._spool_rows()
+            with naming(self._tmp):
+                self._spool_rows()
         return rows
 
     def _spool_rows(self) -> None:
@@ -340,16 +342,18 @@ class StateWriter:
 
     def end_rows(self, pages: list[tuple[str, int]]) -> None:
         """Every project's rows are in; `pages`: (path, where the rows start) of the root pages they are in."""
-        self._spool_rows()
-        self._copy_spools(_ROWS_VALUES)
-        self._pages = sorted(pages)
-        self._digest_at = self._file.tell()
-        self._file.write(bytes(8))
+        with naming(self._tmp):
+            self._spool_rows()
+            self._copy_spools(_ROWS_VALUES)
+            self._pages = sorted(pages)
+            self._digest_at = self._file.tell()
+            self._file.write(bytes(8))
 
     def __call__(self, part: ManifestLines) -> None:
         assert self._digest_at, "the manifest comes after the rows"
-        self._file.write(part.digest_text)
-        self._spool({"json sizes": part.json_sizes.tobytes(), "digest sizes": part.digest_sizes.tobytes()})
+        with naming(self._tmp):
+            self._file.write(part.digest_text)
+            self._spool({"json sizes": part.json_sizes.tobytes(), "digest sizes": part.digest_sizes.tobytes()})
 
     def _copy_spools(self, values: Iterable[str]) -> None:
         import shutil
@@ -363,14 +367,15 @@ class StateWriter:
     def finish(self, root_digest: str, tree: str) -> str:
         """Complete the file (`tree`: where the tree is now, its root pages
         written); returns its path, for the tree writer to move in."""
-        digest_size = self._file.tell() - self._digest_at - 8
-        self._copy_spools(_MANIFEST_SIZES)
-        self._put(marshal.dumps(self._pages, 2))
-        self._put(marshal.dumps(root_digest, 2))
-        self._put(marshal.dumps([_signature(os.path.join(tree, path)) for path, _ in self._pages], 2))
-        self._file.seek(self._digest_at)
-        self._file.write(digest_size.to_bytes(8, "little"))
-        self._close()
+        with naming(self._tmp):
+            digest_size = self._file.tell() - self._digest_at - 8
+            self._copy_spools(_MANIFEST_SIZES)
+            self._put(marshal.dumps(self._pages, 2))
+            self._put(marshal.dumps(root_digest, 2))
+            self._put(marshal.dumps([_signature(os.path.join(tree, path)) for path, _ in self._pages], 2))
+            self._file.seek(self._digest_at)
+            self._file.write(digest_size.to_bytes(8, "little"))
+            self._close()
         return self._tmp
 
     def _close(self) -> None:
@@ -379,7 +384,10 @@ class StateWriter:
         self._file.close()
 
     def abandon(self) -> None:
-        self._close()
+        try:
+            self._close()
+        except OSError:
+            pass  # what could not be written goes with the file
         try:
             os.remove(self._tmp)
         except FileNotFoundError:

@@ -12,7 +12,6 @@ import hashlib
 import os
 import tarfile
 import zipfile
-from collections.abc import Iterator
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -23,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 
 from dumb_pypi.errors import DumbPypiError, InvalidDistribution
 from dumb_pypi.inputs.refusals import Refuse, Warn
+from dumb_pypi.progress import Progress
 from dumb_pypi.records import Record, check_filename, record_from_filename
 from dumb_pypi.records.filenames import DIST_SUFFIXES, SDIST_SUFFIXES, WHEEL_SUFFIX, split_at_name
 
@@ -195,15 +195,14 @@ def _file_record(path: str, refuse: Refuse, warn: Warn) -> Record | None:
     return None
 
 
-def package_files(paths: list[str], directories: list[str], refuse: Refuse, warn: Warn) -> Iterator[Record]:
+def package_files(paths: list[str], directories: list[str], refuse: Refuse, warn: Warn) -> list[Record]:
     """Real files: the given paths, and every distribution file in the directories."""
+    found = []
     for path in paths:
-        if not os.path.isfile(path):
+        if os.path.isfile(path):
+            found.append(path)
+        else:
             refuse(path, "no such file")
-            continue
-        record = _file_record(path, refuse, warn)
-        if record is not None:
-            yield record
     for directory in directories:
         if not os.path.isdir(directory):
             raise DumbPypiError(f"--package-dir {directory}: no such directory")
@@ -213,9 +212,18 @@ def package_files(paths: list[str], directories: list[str], refuse: Refuse, warn
                 if name.startswith(".") or name.endswith(".metadata"):
                     continue
                 path = os.path.join(root, name)
-                if not name.lower().endswith(DIST_SUFFIXES):
+                if name.lower().endswith(DIST_SUFFIXES):
+                    found.append(path)
+                else:
                     refuse(path, "not a distribution file (unknown extension)")
-                    continue
-                record = _file_record(path, refuse, warn)
-                if record is not None:
-                    yield record
+    progress = Progress("reading files", len(found))
+    try:
+        records = []
+        for path in found:
+            record = _file_record(path, refuse, warn)
+            if record is not None:
+                records.append(record)
+            progress.count()
+        return records
+    finally:
+        progress.close()

@@ -5,8 +5,21 @@ from __future__ import annotations
 import mmap
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-__all__ = ["copy_file", "map_file", "remove_tree", "replace_file", "write_file"]
+__all__ = ["copy_file", "map_file", "naming", "remove_tree", "replace_file", "write_file"]
+
+
+@contextmanager
+def naming(path: str) -> Iterator[None]:
+    """An I/O error inside that names no file (a write on a full disk) names `path`."""
+    try:
+        yield
+    except OSError as ex:
+        if ex.filename is None:
+            ex.filename = path
+        raise
 
 
 def write_file(path: str, data: bytes | memoryview) -> None:
@@ -14,8 +27,9 @@ def write_file(path: str, data: bytes | memoryview) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        with naming(path):
+            while view:
+                view = view[os.write(fd, view):]
     finally:
         os.close(fd)
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.output.files import map_file
+from dumb_pypi.output.files import map_file, naming
 from dumb_pypi.records import json_string, utf8_parts
 
 __all__ = [
@@ -124,7 +124,7 @@ def write_manifest(parts: Iterable[ManifestLines], destination: str) -> str:
     digest. Streamed: the digest, known at the end, is written over a
     placeholder of its size."""
     digest = hashlib.sha256()
-    with open(destination, "wb") as f:
+    with open(destination, "wb") as f, naming(destination):
         f.write(_HEAD)
         at = f.tell()
         f.write(_DIGEST_PLACEHOLDER + _FILES)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
 from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.output.files import remove_tree, write_file
+from dumb_pypi.output.files import naming, remove_tree, write_file
 from dumb_pypi.output.manifest import (
     MANIFEST_NAME,
     Manifest,
@@ -51,10 +51,12 @@ class _Journal:
     Lines are written before the renames they describe, a batch at a time."""
 
     def __init__(self, tmp: str, name: str) -> None:
-        self._file = open(os.path.join(tmp, name), "ab", buffering=0)  # noqa: SIM115 - closed by close()
+        self.path = os.path.join(tmp, name)
+        self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - closed by close()
 
     def write(self, lines: list[str]) -> None:
-        self._file.write("".join(lines).encode("utf-8", "surrogateescape"))
+        with naming(self.path):
+            self._file.write("".join(lines).encode("utf-8", "surrogateescape"))
 
     def close(self) -> None:
         self._file.close()
@@ -335,13 +337,15 @@ class TreeWriter:
     def abandon(self) -> None:
         """Stop: an existing tree is put back exactly as it was (its manifest
         says what it holds), a new one is not created; temporary files go."""
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        for file in (self._log, self._journal):
+            if file is not None:
+                try:
+                    file.close()
+                except OSError:
+                    pass  # what could not be written goes with the temporary folder
+        self._log = None
         if self.fresh:
             remove_tree(self.root)
             return
-        if self._journal is not None:
-            self._journal.close()
         _undo(self._tmp)
         remove_tree(self._tmp)

@@ -296,7 +296,7 @@ def _key_event(key: str) -> dict[str, Any]:
     return event
 
 
-@dataclass
+@dataclass(repr=False)
 class Page:
     """One tab, attached over the browser's connection (see the module's docstring)."""
     _connection: _Connection
@@ -312,6 +312,9 @@ class Page:
     _loads: int = 0
     _document_status: int | None = None
     _pending: dict[str, str] = field(default_factory=dict)  # requestId -> URL
+
+    def __repr__(self) -> str:
+        return f"<Page {self.url} {self.viewport.width}x{self.viewport.height}>"
 
     def call(self, method: str, timeout: float | None = None, **params: Any) -> dict[str, Any]:
         """A DevTools call in this page's session; its result."""
@@ -472,7 +475,7 @@ class Page:
                                   self.timeout)
 
 
-@dataclass
+@dataclass(repr=False)
 class Browser:
     """One headless Chromium process; see launch()."""
     process: subprocess.Popen[bytes]
@@ -480,6 +483,9 @@ class Browser:
     port: int  # its DevTools endpoint on 127.0.0.1
     _connection: _Connection
     timeout: float = DEFAULT_TIMEOUT
+
+    def __repr__(self) -> str:
+        return f"<Browser pid {self.pid}, DevTools on 127.0.0.1:{self.port}>"
 
     @property
     def pid(self) -> int:
@@ -505,21 +511,42 @@ class Browser:
         return page
 
     def close(self) -> None:
-        """Stop Chromium: SIGTERM to its process group (it was started as the
-        leader of its own), SIGKILL after 10 s."""
+        """Stop Chromium and its helper processes (it leads a process group of its own)."""
         self._connection.close()
         _stop(self.process)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
+    """SIGTERM to the process group whose leader is our Chromium; once the
+    browser has exited (or 10 s later), SIGKILL to what is left of the group
+    (its helpers linger for a second otherwise); wait until none is left."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10.0)
+    deadline = time.monotonic() + 10.0
+    while (process.poll() is None or _group_alive(process.pid)) and time.monotonic() < deadline:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)  # the group whose leader is our Chromium: its helpers too
+            os.killpg(process.pid, signal.SIGKILL)
+        time.sleep(0.02)
+
+
+def _group_alive(group: int) -> bool:
+    """Whether a process of the process group `group` still runs (a zombie,
+    dead but not yet reaped by init, does not count)."""
+    proc = Path("/proc")
+    if not proc.is_dir():  # not Linux: any process, zombies too
         try:
-            process.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            state, _, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
+            if int(pgrp) == group and state != "Z":
+                return True
+    return False
 
 
 def _read_endpoint(process: subprocess.Popen[bytes], profile: Path, log: Path, timeout: float) -> tuple[int, str]:

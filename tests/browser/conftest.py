@@ -19,17 +19,16 @@ from tests.integration.core_support import http_server
 from tests.support.browser import Browser, Page, artifacts_dir, launch, require_browser
 
 FIGURES: dict[str, object] = {}
+_FAILED = pytest.StashKey[bool]()  # the test (its call) failed
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, None, None]:
-    outcome = yield
-    report = outcome.get_result()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     if report.when == "call":
         item.stash[_FAILED] = report.failed
-
-
-_FAILED = pytest.StashKey[bool]()
+    return report
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -49,6 +48,8 @@ def figure() -> Callable[[str, object], None]:
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     executable = require_browser()
+    for stale in artifacts_dir().glob("failed-*.png"):  # a failure's screenshot is of this run's failure
+        stale.unlink()
     with launch(tmp_path_factory.mktemp("chromium"), executable) as started:
         yield started
 

@@ -26,7 +26,8 @@ PAGES = {
     "next.html": _HEAD + "next",
     "errors.html": _HEAD + """<img src="missing.png"><script>
       console.error("boom", 42);
-      setTimeout(() => { throw new Error("bang"); }, 0);</script>""",
+      setTimeout(() => { throw new Error("bang"); }, 0);
+      setTimeout(() => { alert("hello"); document.title = "after the dialog"; }, 0);</script>""",
     "clean.html": _HEAD + "<p>nothing wrong</p><script>console.log('fine');</script>",
     "script.html": _HEAD + "<script>document.title = 'ran';</script>",
     "wide.html": _HEAD + '<div id="wide" style="width: 600px">wide</div>',
@@ -69,15 +70,16 @@ def test_enter_submits_and_the_navigation_is_awaited(page: Page, pages: str) -> 
         page.wait_for_navigation(mark, timeout=0.5)  # nothing opens another page
 
 
-def test_console_errors_exceptions_and_failed_loads_are_collected(page: Page, pages: str) -> None:
+def test_console_errors_exceptions_dialogs_and_failed_loads_are_collected(page: Page, pages: str) -> None:
     page.goto(f"{pages}/clean.html")
     page.evaluate("new Promise((resolve) => setTimeout(resolve, 50))")
     assert page.errors == [] and page.failed_requests == []
     page.goto(f"{pages}/errors.html")
-    page.wait_for("true")
     page.evaluate("new Promise((resolve) => setTimeout(resolve, 50))")
     assert "console.error: boom 42" in page.errors, page.errors
     assert any("uncaught exception" in error and "bang" in error for error in page.errors), page.errors
+    page.wait_for("document.title === 'after the dialog'", what="the page to go on after alert()")
+    assert "dialog (alert): hello" in page.errors, page.errors
     assert page.failed_requests == [f"{pages}/missing.png: status 404"]
     with pytest.raises(driver.BrowserError, match="HTTP status 404"):
         page.goto(f"{pages}/no-such-page.html")

@@ -166,7 +166,7 @@ def test_install_line_installs_the_latest_release(page: Page, site: Site, tmp_pa
     target = tmp_path / "target"
     result = subprocess.run(
         [sys.executable, "-m", "pip", *words[1:], "--target", str(target), "--isolated", "--no-cache-dir",
-         "--disable-pip-version-check", "--no-input"],
+         "--disable-pip-version-check", "--no-input", "--retries", "0", "--timeout", "10"],
         capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (target / "six-1.17.0.dist-info").is_dir(), sorted(path.name for path in target.iterdir())

@@ -10,7 +10,8 @@ other pages) that can open a URL, type key by key (real key events: keydown,
 beforeinput, input, keyup run the page's handlers), press Enter, evaluate
 JavaScript, emulate a phone's viewport, measure horizontal overflow and take
 screenshots into the artifacts directory. It records what the page reports:
-console errors and uncaught exceptions (`errors`), responses >= 400 and
+console errors, uncaught exceptions and dialogs (alert() and friends, which
+it dismisses: they would block the page) (`errors`), responses >= 400 and
 failed loads (`failed_requests`), every URL requested (`requests`).
 
 Every wait has a timeout and raises `BrowserTimeout` (a `BrowserError`) with
@@ -149,9 +150,11 @@ class _Connection:
         self._socket = self._websocket.create_connection(url, timeout=timeout, suppress_origin=True)
         self._ids = itertools.count(1)
         self._replies: dict[int, dict[str, Any]] = {}
+        self._unawaited: set[int] = set()  # ids of calls whose replies nobody waits for
         self.handlers: dict[str, Callable[[str, dict[str, Any]], None]] = {}  # sessionId -> on_event(method, params)
 
-    def call(self, method: str, params: dict[str, Any], session: str | None, timeout: float) -> dict[str, Any]:
+    def send(self, method: str, params: dict[str, Any], session: str | None) -> int:
+        """Send a call without waiting for its reply; its id."""
         call_id = next(self._ids)
         message: dict[str, Any] = {"id": call_id, "method": method, "params": params}
         if session is not None:
@@ -160,6 +163,14 @@ class _Connection:
             self._socket.send(json.dumps(message))
         except (OSError, self._websocket.WebSocketException) as error:
             raise BrowserError(f"{method}: the DevTools connection is gone ({error}); did Chromium exit?") from None
+        return call_id
+
+    def post(self, method: str, params: dict[str, Any], session: str | None) -> None:
+        """A call whose reply is dropped (from an event handler, which must not wait)."""
+        self._unawaited.add(self.send(method, params, session))
+
+    def call(self, method: str, params: dict[str, Any], session: str | None, timeout: float) -> dict[str, Any]:
+        call_id = self.send(method, params, session)
         deadline = time.monotonic() + timeout
         while call_id not in self._replies:
             self.read_one(deadline, f"the answer to {method}")
@@ -184,7 +195,10 @@ class _Connection:
                                "did Chromium exit?") from None
         message = json.loads(raw)
         if "id" in message:
-            self._replies[message["id"]] = message
+            if message["id"] in self._unawaited:
+                self._unawaited.discard(message["id"])
+            else:
+                self._replies[message["id"]] = message
         elif "method" in message:
             handler = self.handlers.get(message.get("sessionId", ""))
             if handler is not None:
@@ -306,7 +320,7 @@ class Page:
     timeout: float = DEFAULT_TIMEOUT
     url: str = "about:blank"  # the main frame's URL, as of the last navigation
     viewport: Viewport = DESKTOP
-    errors: list[str] = field(default_factory=list)  # console.error/assert, uncaught exceptions, other error logs
+    errors: list[str] = field(default_factory=list)  # console.error/assert, uncaught exceptions, dialogs, error logs
     failed_requests: list[str] = field(default_factory=list)  # "URL: status N" / "URL: net::ERR_..."
     requests: list[str] = field(default_factory=list)  # every URL requested, in order
     _loads: int = 0
@@ -328,6 +342,9 @@ class Page:
         elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
             text = " ".join(str(arg.get("value", arg.get("description", arg.get("type")))) for arg in params["args"])
             self.errors.append(f"console.{params['type']}: {text}")
+        elif method == "Page.javascriptDialogOpening":  # alert() and friends would block the page: dismiss them
+            self.errors.append(f"dialog ({params.get('type')}): {params.get('message')}")
+            self._connection.post("Page.handleJavaScriptDialog", {"accept": False}, self._session)
         elif method == "Runtime.exceptionThrown":
             details = params["exceptionDetails"]
             text = details.get("exception", {}).get("description") or details.get("text", "")

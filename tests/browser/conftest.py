@@ -78,5 +78,5 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with ExitStack() as servers:
         first = servers.enter_context(http_server(tree, work / "http.log"))
         other = servers.enter_context(http_server(second, work / "http-second.log"))
-        yield Site(tree, first.url, f"{other.url}/sub", f"{other.url}/bare")
+        yield Site(tree, first.url, first, f"{other.url}/sub", f"{other.url}/bare")
 

@@ -3,6 +3,7 @@ release, an install line that uses this index (contract: webui_contract.py)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -164,12 +165,18 @@ def test_install_line_installs_the_latest_release(page: Page, site: Site, tmp_pa
     words = shlex.split(_install_line(page))
     assert words[:2] == ["pip", "install"], words
     target = tmp_path / "target"
+    served = len(site.server.requests())
+    # No configuration, no environment: this index alone (as the line says).
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PIP_")}
+    env["PIP_CONFIG_FILE"] = os.devnull
     result = subprocess.run(
         [sys.executable, "-m", "pip", *words[1:], "--target", str(target), "--isolated", "--no-cache-dir",
          "--disable-pip-version-check", "--no-input", "--retries", "0", "--timeout", "10"],
-        capture_output=True, text=True, timeout=120, check=False)
+        capture_output=True, text=True, timeout=120, check=False, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (target / "six-1.17.0.dist-info").is_dir(), sorted(path.name for path in target.iterdir())
+    downloads = [path for path in site.server.requests()[served:] if path.endswith("/six-1.17.0-py3-none-any.whl")]
+    assert downloads, f"the wheel did not come from this index: {site.server.requests()[served:]}"
 
 
 def _iso(epoch: int) -> str:

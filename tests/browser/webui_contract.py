@@ -17,6 +17,7 @@ HOME PAGE (index.html)
   rendered, in document order (the order on screen: no CSS `order`).
 - A query (case-insensitive) matches a project whose name or summary contains
   it: `compat` shows exactly `six` ("Python 2 and 3 compatibility utilities").
+  The empty query (everything typed deleted again) shows every project.
 - Order: the exact name first, then the names that start with the query, then
   the rest (`py`: py; then pytest and pyyaml; then happy and the projects whose
   summary says Python).

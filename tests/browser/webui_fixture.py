@@ -28,7 +28,7 @@ from pathlib import Path
 
 from distributions import make_wheel
 
-from tests.integration.core_support import run_cli
+from tests.integration.core_support import Server, run_cli
 
 __all__ = ["FILES", "PROJECTS", "RELEASES", "Release", "Site", "build_bare_index", "build_index", "normalise"]
 
@@ -173,6 +173,7 @@ class Site:
     """The example index, served three ways."""
     tree: Path  # its web root on disk
     url: str  # served at "http://127.0.0.1:PORT" (no trailing slash)
+    server: Server  # that server (server.requests(): the paths it served)
     prefixed_url: str  # the same tree under a path: "http://127.0.0.1:PORT2/sub"
     bare_url: str  # an index of the same filenames from a plain list (no upload times): "http://127.0.0.1:PORT2/bare"
 

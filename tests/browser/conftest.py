@@ -1,6 +1,7 @@
-"""Fixtures of the browser suite: one headless Chromium for the session, a
-fresh tab per test (a screenshot of it when the test fails), the example
-index served by `python -m http.server` on 127.0.0.1.
+"""Fixtures of the browser suite: one headless Chromium per test module (none
+is left running while the other suites run), a fresh tab per test (and a
+screenshot of it when the test fails), the example index served by
+`python -m http.server` on 127.0.0.1.
 
 Figures the tests measure (timings, sizes) are printed at the end of the run
 and written to ARTIFACTS/figures.json.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 from webui_fixture import Site, build_bare_index, build_index
@@ -19,6 +21,7 @@ from tests.integration.core_support import http_server
 from tests.support.browser import Browser, Page, artifacts_dir, launch, require_browser
 
 FIGURES: dict[str, object] = {}
+
 _FAILED = pytest.StashKey[bool]()  # the test (its call) failed
 
 
@@ -46,10 +49,17 @@ def figure() -> Callable[[str, object], None]:
 
 
 @pytest.fixture(scope="session")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    executable = require_browser()
-    for stale in artifacts_dir().glob("failed-*.png"):  # a failure's screenshot is of this run's failure
+def artifacts() -> Path:
+    """The artifacts directory, without the failure screenshots of earlier runs."""
+    directory = artifacts_dir()
+    for stale in directory.glob("failed-*.png"):
         stale.unlink()
+    return directory
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[Browser]:
+    executable = require_browser()
     with launch(tmp_path_factory.mktemp("chromium"), executable) as started:
         yield started
 

@@ -149,3 +149,9 @@ def test_the_browser_stops_with_its_helpers(tmp_path: Path) -> None:
         if int(fields[2]) == process.pid and fields[0] != "Z":
             left.append(stat.parent.name)
     assert left == []
+
+
+def test_no_host_name_resolves_but_the_loopback(page: Page, pages: str) -> None:
+    with pytest.raises(driver.BrowserError, match="ERR_NAME_NOT_RESOLVED"):
+        page.goto("http://example.com/")
+    page.goto(pages.replace("127.0.0.1", "localhost") + "/clean.html")

@@ -51,12 +51,15 @@ __all__ = [
 REPO = Path(__file__).resolve().parents[2]
 INSTALL_HINT = "bash .ci/install-browser.sh (Debian's chromium, and websocket-client into .venv)"
 # Headless, and nothing but the pages a test opens: no sync, no component or
-# safe-browsing updates, no QUIC, no first-run or default-apps work.
+# safe-browsing updates, no QUIC, no pings, no crash reports, no first-run or
+# default-apps work; no host name resolves but 127.0.0.1 and localhost (no DNS
+# query leaves the machine, whatever a page links to).
 CHROMIUM_FLAGS = (
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-default-apps",
-    "--disable-extensions", "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio",
-    "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+    "--disable-extensions", "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+    "--disable-breakpad", "--no-pings", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+    "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio", "--remote-debugging-port=0",
 )
 DEFAULT_TIMEOUT = 15.0  # seconds, for one DevTools call or one wait
 START_TIMEOUT = 30.0  # for Chromium to open its DevTools endpoint

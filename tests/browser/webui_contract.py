@@ -14,7 +14,8 @@ HOME PAGE (index.html)
 - `#projects a[data-name]`: one link per project. data-name is the PEP 503
   normalised name (`zope-interface`, `pyyaml`); the link opens the project's
   page, project/<data-name>/. The results shown are those links that are
-  rendered, in document order (the order on screen: no CSS `order`).
+  rendered, in the order they appear on screen, top to bottom (the DOM's
+  order or a CSS `order`, alike).
 - A query (case-insensitive) matches a project whose name or summary contains
   it: `compat` shows exactly `six` ("Python 2 and 3 compatibility utilities").
   The empty query (everything typed deleted again) shows every project.
@@ -61,12 +62,13 @@ PROJECT PAGE (project/<name>/), about the project's latest release
   page is served under + "simple/" (http://127.0.0.1:PORT/simple/, or
   http://127.0.0.1:PORT/sub/simple/ when the tree is served under /sub/).
   Pasted into a shell, it installs that release from the index.
-- Upload times are `<time datetime="YYYY-MM-DDTHH:MM:SSZ">` elements whose
-  text says "UTC".
+- Upload times are `<time datetime="YYYY-MM-DDTHH:MM:SSZ">` elements, and
+  "UTC" is said in the element's text or in the header of its table column.
 
 CHANGELOG (changelog/page1.html)
 - The files, newest upload first: the filename links, in document order.
-- Upload times as on the project page (`<time datetime>`, "UTC").
+- Upload times as on the project page (`<time datetime>`, "UTC" in it or in
+  its column's header).
 - When no file's upload time is known: `#no-times` is rendered (saying so),
   and the table has no empty cell (no `td` without text).
 
@@ -87,23 +89,28 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from tests.support.browser import Page
 
-__all__ = ["HEADER_LINES", "SEARCH", "header_lines", "links", "rendered", "settle", "shown", "text"]
+__all__ = ["HEADER_LINES", "SEARCH", "SHOWN", "header_lines", "links", "rendered", "settle", "shown", "text",
+           "times_not_in_utc"]
 
 SEARCH = "input#search"
 T = TypeVar("T")
 
 _RENDERED = "(element) => !!element && element.checkVisibility({visibilityProperty: true, opacityProperty: true})"
-SHOWN = f"""[...document.querySelectorAll("#projects a[data-name]")]
-  .filter({_RENDERED}).map((element) => element.getAttribute("data-name"))"""
+# Where each starts (its first box: a link may wrap onto another line), top
+# to bottom, then left to right on one line.
+SHOWN = f"""[...document.querySelectorAll("#projects a[data-name]")].filter({_RENDERED})
+  .map((element) => [element.getClientRects()[0], element.getAttribute("data-name")])
+  .sort((a, b) => Math.abs(a[0].top - b[0].top) > 1 ? a[0].top - b[0].top : a[0].left - b[0].left)
+  .map((pair) => pair[1])"""
 
 
 def shown(page: Page) -> list[str]:
-    """The data-name of each result shown, in order."""
+    """The data-name of each result shown, in order on screen."""
     names: list[str] = page.evaluate(SHOWN)
     return names
 
@@ -120,6 +127,31 @@ def text(page: Page, selector: str) -> str | None:
         f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
         " return e ? e.innerText.replace(/\\s+/g, ' ').trim() : null; })()")
     return found
+
+
+_UPLOAD_TIME = """((stamp) => {
+  const time = document.querySelector(`time[datetime="${stamp}"]`);
+  if (!time) { return null; }
+  const cell = time.closest("td, th");
+  const table = cell && cell.closest("table");
+  const head = table && table.tHead && table.tHead.rows[0];
+  const header = head && head.cells[cell.cellIndex] ? head.cells[cell.cellIndex].innerText : "";
+  return time.innerText + " | " + header;
+})"""
+
+
+def times_not_in_utc(page: Page, files: Iterable[tuple[str, int]]) -> list[str]:
+    """What is wrong with the upload time of each (filename, epoch) on the page:
+    no <time datetime> for it, or no "UTC" in its text nor its column's header."""
+    problems = []
+    for filename, epoch in files:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+        shown = page.evaluate(f"{_UPLOAD_TIME}({json.dumps(stamp)})")
+        if shown is None:
+            problems.append(f'{filename}: no <time datetime="{stamp}">')
+        elif "UTC" not in shown:
+            problems.append(f"{filename}: neither its time nor its column says UTC ({shown!r})")
+    return problems
 
 
 def links(page: Page, selector: str = "body") -> list[dict[str, str]]:

@@ -4,10 +4,9 @@ that says so when no time is known (contract: webui_contract.py)."""
 from __future__ import annotations
 
 import pytest
+from support.browser import Page
 from webui_contract import rendered, times_not_in_utc
 from webui_fixture import FILES, Site
-
-from tests.support.browser import Page
 
 pytestmark = pytest.mark.slow
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import browser as driver
+from support.browser import PHONE, BrowserMissing, Page
 
 from tests.integration.core_support import http_server
-from tests.support import browser as driver
-from tests.support.browser import PHONE, BrowserMissing, Page
 
 pytestmark = pytest.mark.slow
 

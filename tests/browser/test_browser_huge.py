@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.browser import KeyTiming, Page
 from webui_contract import SEARCH, SHOWN, shown
 
 from tests.integration.core_support import REPO, http_server, run_cli
-from tests.support.browser import KeyTiming, Page
 
 pytestmark = pytest.mark.slow
 

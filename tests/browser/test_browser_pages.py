@@ -9,10 +9,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support.browser import DESKTOP, PHONE, Page
 from webui_contract import SEARCH, header_lines, links
 from webui_fixture import Site
-
-from tests.support.browser import DESKTOP, PHONE, Page
 
 pytestmark = pytest.mark.slow
 

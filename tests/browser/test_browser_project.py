@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.browser import Page
 from webui_contract import links, rendered, text, times_not_in_utc
 from webui_fixture import (
     FILES,
@@ -20,8 +21,6 @@ from webui_fixture import (
     PYTEST_URLS,
     Site,
 )
-
-from tests.support.browser import Page
 
 pytestmark = pytest.mark.slow
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from support.browser import BrowserTimeout, Page
 from webui_contract import SEARCH, rendered, settle, shown
 from webui_fixture import PROJECTS, Site
-
-from tests.support.browser import BrowserTimeout, Page
 
 pytestmark = pytest.mark.slow
 

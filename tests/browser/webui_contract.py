@@ -92,7 +92,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from tests.support.browser import Page
+from support.browser import Page
 
 __all__ = ["HEADER_LINES", "SEARCH", "SHOWN", "header_lines", "links", "rendered", "settle", "shown", "text",
            "times_not_in_utc"]

@@ -74,7 +74,8 @@ CHANGELOG (changelog/page1.html)
 
 EVERY PAGE (home, project pages, changelog)
 - No console errors: no console.error/console.assert, no uncaught exception,
-  no other error log (network errors are counted below).
+  no dialog (alert(), confirm(), ...), no other error log (network errors are
+  counted below).
 - Everything it loads comes from the index's own server, and nothing it loads
   fails (no status >= 400), /favicon.ico apart.
 - Every link to the index's own server is served (200); no link's scheme is

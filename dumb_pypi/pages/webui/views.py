@@ -16,15 +16,21 @@ from dumb_pypi.records.filenames import canonical_name
 if TYPE_CHECKING:
     from email.message import Message
 
-__all__ = ["FileView", "Install", "ProjectView", "ReleaseView", "file_size", "latest_file", "latest_release",
+__all__ = ["FileView", "Install", "ProjectView", "ReleaseView", "Time", "file_size", "latest_file", "latest_release",
            "project_view", "required_names", "utc_time"]
 
 
-def utc_time(timestamp: int | None) -> str | None:
-    """A time as the pages show it ("2024-05-01 12:00"; the templates say UTC)."""
+class Time(NamedTuple):
+    shown: str  # "2024-05-01 12:00" (the templates say UTC)
+    iso: str  # "2024-05-01T12:00:00Z", for <time datetime>
+
+
+def utc_time(timestamp: int | None) -> Time | None:
+    """An upload time as the pages show it."""
     if timestamp is None:
         return None
-    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(timestamp))
+    moment = time.gmtime(timestamp)
+    return Time(time.strftime("%Y-%m-%d %H:%M", moment), time.strftime("%Y-%m-%dT%H:%M:%SZ", moment))
 
 
 def file_size(size: int | None) -> str | None:
@@ -73,7 +79,7 @@ class FileView(NamedTuple):
     url: str
     packagetype: str
     size: str | None
-    uploaded: str | None  # UTC
+    uploaded: Time | None
     uploaded_by: str | None
     hash: str | None  # "sha256=<hex>"
     requires_python: str | None

@@ -10,22 +10,25 @@
     install.textContent = install.textContent.replace(install.getAttribute("data-index"), index);
   }
 
-  // Search: filters and ranks the list already on the page, so it works from any static host.
+  // Search: ranks the projects already on the page, so it works from any static host.
   var search = document.getElementById("search");
-  var list = document.getElementById("projects");
-  if (!search || !list) {
+  var all = document.getElementById("all");
+  var results = document.getElementById("results");
+  if (!search || !all || !results) {
     return;
   }
+  var LIMIT = 100;  // results shown at once: more is a query to narrow
   var noMatch = document.getElementById("no-match");
-  var rows = Array.prototype.slice.call(list.children);
+  var more = document.getElementById("more");
+  var rows = Array.prototype.slice.call(all.children);
   var names = rows.map(function (row) { return row.getAttribute("data-name"); });
   var summaries = rows.map(function (row) {
     var summary = row.getElementsByTagName("span")[0];
     return summary ? summary.textContent.toLowerCase() : "";
   });
-  var shown = [];  // the rows the last search showed, best first (none: the whole list, in name order)
-  var hidden = false;
 
+  // 0: the exact name; 1: a name that starts with the query; 2: one that has it;
+  // 3: every word in the name or the summary; -1: no match.
   function rank(i, query, words) {
     var name = names[i];
     if (name === query) { return 0; }
@@ -40,42 +43,41 @@
   function update() {
     var text = search.value.toLowerCase().trim();
     var query = text.replace(/[-_.\s]+/g, "-");
+    if (!query) {
+      results.hidden = true;
+      results.textContent = "";
+      more.hidden = true;
+      noMatch.hidden = true;
+      all.classList.remove("searching");
+      return;
+    }
     var words = text.split(/[-_.\s]+/).filter(Boolean);
     var found = [];
-    if (query) {
-      for (var i = 0; i < rows.length; i++) {
-        var r = rank(i, query, words);
-        if (r !== -1) { found.push(r * rows.length + i); }  // by rank, then in name order
-      }
-      found.sort(function (a, b) { return a - b; });
+    for (var i = 0; i < rows.length; i++) {
+      var r = rank(i, query, words);
+      if (r !== -1) { found.push(r * rows.length + i); }  // by rank, then in name order
     }
-    var next = found.map(function (key) { return rows[key % rows.length]; });
-    if (!query) {
-      for (var k = 0; k < shown.length; k++) { shown[k].style.order = ""; }
-      list.classList.remove("filtered");
-      for (var h = 0; hidden && h < rows.length; h++) { rows[h].hidden = false; }
-      hidden = false;
-    } else {
-      if (!hidden) {
-        for (var a = 0; a < rows.length; a++) { rows[a].hidden = true; }
-        hidden = true;
-      } else {
-        for (var b = 0; b < shown.length; b++) { shown[b].hidden = true; shown[b].style.order = ""; }
-      }
-      for (var c = 0; c < next.length; c++) { next[c].hidden = false; next[c].style.order = String(c); }
+    found.sort(function (a, b) { return a - b; });
+    var shown = document.createDocumentFragment();
+    for (var k = 0; k < found.length && k < LIMIT; k++) {
+      shown.appendChild(rows[found[k] % rows.length].cloneNode(true));
     }
-    shown = next;
-    if (noMatch) { noMatch.hidden = !query || next.length > 0; }
+    results.textContent = "";
+    results.appendChild(shown);
+    all.classList.add("searching");
+    results.hidden = false;
+    noMatch.hidden = found.length > 0;
+    more.hidden = found.length <= LIMIT;
+    more.textContent = "The first " + LIMIT + " of " + found.length + " projects: type more to narrow the search.";
   }
 
   search.addEventListener("input", update);
   search.addEventListener("keydown", function (event) {
-    if (event.key === "Enter") {
-      var first = shown.length ? shown[0] : (search.value.trim() ? null : rows[0]);
-      if (first) {
-        event.preventDefault();
-        window.location.href = first.href;
-      }
+    if (event.key !== "Enter") { return; }
+    var first = (results.hidden ? all : results).querySelector("a");
+    if (first && first.href) {
+      event.preventDefault();
+      window.location.href = first.href;
     }
   });
   if (search.value) { update(); }

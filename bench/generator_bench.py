@@ -179,7 +179,11 @@ def installed_ours(work: str) -> str:
     pip = [os.path.join(venv, "bin", "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     if not os.path.exists(os.path.join(venv, "bin", "python")):
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        subprocess.run([*pip, "setuptools>=61", "wheel", "packaging>=22"], check=True)
+    import tomllib
+
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        dependencies = tomllib.load(f)["project"]["dependencies"]
+    subprocess.run([*pip, "setuptools>=61", "wheel", *dependencies], check=True)  # nothing to do once there
     # A copy of the sources: building in place would leave build/ in the checkout.
     source = os.path.join(work, "ours-source")
     shutil.rmtree(source, ignore_errors=True)

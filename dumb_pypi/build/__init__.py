@@ -10,20 +10,22 @@ with the state the next partial rebuild starts from.
 from __future__ import annotations
 
 import functools
+import itertools
+import marshal
 import os
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from typing import NamedTuple
 
 from dumb_pypi import incremental
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.incremental import STATE_NAME, Plan
 from dumb_pypi.inputs.refusals import Refusals, Warn
-from dumb_pypi.output.files import copy_file, replace_file
+from dumb_pypi.output.files import copy_file, naming, replace_file
 from dumb_pypi.output.lock import locked_tree
 from dumb_pypi.output.manifest import MANIFEST_NAME, read_manifest
 from dumb_pypi.output.tarball import write_tarball
 from dumb_pypi.output.tree import TreeWriter
-from dumb_pypi.pages import Links, Renderer
+from dumb_pypi.pages import Links, Renderer, RootRows
 from dumb_pypi.pages.links import pool_path
 from dumb_pypi.progress import Progress
 from dumb_pypi.projects import Project
@@ -68,7 +70,8 @@ def _check(request: Request) -> None:
 
 def _write(request: Request, plan: Plan) -> tuple[Result, Callable[[], list[str]]]:
     renderer = Renderer(Links(request.packages_url, request.pool), request.site,
-                        per_release_json=request.per_release_json, templates=request.templates)
+                        per_release_json=request.per_release_json, templates=request.templates,
+                        compiled=plan.compiled_templates())
     writer = TreeWriter(request.output_dir, old=plan.old_entries())
     recorder = plan.recorder() if plan.recorder is not None else None
     try:
@@ -77,8 +80,11 @@ def _write(request: Request, plan: Plan) -> tuple[Result, Callable[[], list[str]
             writer.write(page.path, page.data)
             pages.append((page.path, page.rows_at))
         writer.flush()
-        _write_projects(plan.projects, request, renderer, writer, plan.names())
-        rows = plan.all_rows(renderer.root_rows(project) for project in plan.rows_of)
+        written = _write_projects(plan.projects, request, renderer, writer, plan.names())
+        # The projects' rows in the root pages come with their pages (rendered in the same processes),
+        # unless the root pages list projects whose pages are not written (a delta).
+        rendered = written if plan.rows_of is plan.projects else (renderer.root_rows(p) for p in plan.rows_of)
+        rows = plan.all_rows(rendered)
         if recorder is not None:
             rows = map(recorder.add_rows, rows)
         for page in renderer.root_pages(rows, plan.totals.files, plan.totals.timestamped, plan.files_of,
@@ -90,7 +96,7 @@ def _write(request: Request, plan: Plan) -> tuple[Result, Callable[[], list[str]
             recorder.end_rows(pages)
 
         def state(root_digest: str) -> str | None:
-            return None if recorder is None else recorder.finish(root_digest, writer.root)
+            return None if recorder is None else recorder.finish(root_digest, writer.root, renderer.webui.compiled)
 
         digest = writer.finish(plan.manifest(writer.files), sink=recorder, sidecar=(STATE_NAME, state))
     except BaseException:
@@ -186,42 +192,80 @@ def _jobs(request: Request, weight: int) -> int:
     return workers.default_jobs() if request.jobs is None else request.jobs
 
 
+class _RowsSpool:
+    """The rows in the root pages of the projects one process wrote, in a file
+    of the tree's temporary folder until the root pages are made: the index's
+    rows are never all in memory at once."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._file = open(path, "wb")  # noqa: SIM115 - closed by close()
+
+    def add(self, rows: RootRows) -> None:
+        marshal.dump((rows.names, list(rows.file_counts), list(rows.timestamps), bytes(rows.home_rows),
+                      list(rows.home_sizes), bytes(rows.packages_lines), list(rows.packages_sizes),
+                      bytes(rows.changelog_rows), list(rows.row_sizes), rows.requires), self._file)
+
+    def close(self) -> None:
+        with naming(self.path):
+            self._file.close()
+
+
+def _spooled_rows(path: str) -> Iterator[RootRows]:
+    with open(path, "rb") as f:
+        while True:
+            try:
+                yield RootRows(*marshal.load(f))
+            except EOFError:
+                return
+
+
 def _write_projects(projects: list[Project], request: Request, renderer: Renderer, writer: TreeWriter,
-                    names: Container[str]) -> None:
+                    names: Container[str]) -> Iterator[RootRows]:
     """Every project's files and pages, shared out between `request.jobs`
-    processes (this one included); returns once all are written."""
+    processes (this one included); returns once all are written, with the
+    projects' rows in the root pages (rendered with their pages), in order."""
     weights = [_weight(project) for project in projects]
     jobs = _jobs(request, sum(weights))
     progress = Progress("writing pages", sum(_pages(project, request) for project in projects))
+
+    def write(share: Iterable[Project], spool: _RowsSpool) -> str:
+        with naming(spool.path):
+            for project in share:
+                progress.count(_write_project(project, request, renderer, writer, names))
+                spool.add(renderer.root_rows(project))
+        spool.close()
+        return spool.path
+
     try:
         if jobs == 1:
-            for project in projects:
-                progress.count(_write_project(project, request, renderer, writer, names))
+            own = write(projects, _RowsSpool(writer.scratch("rows")))
             writer.flush()
-            return
+            return _spooled_rows(own)
         from dumb_pypi.build import workers
 
-        own, *others = workers.split(projects, weights, jobs)
+        mine, *others = workers.split(projects, weights, jobs)
 
-        def work(number: int, share: Iterable[Project]) -> tuple[str, int]:  # in a worker process
+        def work(number: int, share: Iterable[Project]) -> tuple[str, int, str]:  # in a worker process
             writer.become_worker()
             progress.as_worker(number)
             log = writer.log_entries()
-            for project in share:
-                progress.count(_write_project(project, request, renderer, writer, names))
+            rows = write(share, _RowsSpool(writer.scratch("rows")))
             writer.end_log()
-            return log, writer.changed
+            return log, writer.changed, rows
 
-        with workers.Workers[tuple[str, int]]() as processes:
+        spools = []
+        with workers.Workers[tuple[str, int, str]]() as processes:
             for number, share in enumerate(others, 1):
                 processes.start(share, functools.partial(work, number))
             # Manifest entries go to files, not memory, while the workers run (see log_entries()).
             own_log = writer.log_entries()
-            for project in own:
-                progress.count(_write_project(project, request, renderer, writer, names))
+            spools.append(write(mine, _RowsSpool(writer.scratch("rows"))))
             writer.end_log()
-            for log, count in processes.results(progress.show):
+            for log, count, rows in processes.results(progress.show):
                 writer.merge_log(log, count)
+                spools.append(rows)
             writer.merge_log(own_log, 0)
+        return itertools.chain.from_iterable(map(_spooled_rows, spools))
     finally:
         progress.close()

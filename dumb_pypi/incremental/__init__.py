@@ -78,6 +78,10 @@ class Plan:
         """Every project of the index, once built."""
         return self._files
 
+    def compiled_templates(self) -> dict[str, bytes]:
+        """The web UI's templates as the last build compiled them (it saves a partial rebuild that work)."""
+        return {}
+
     def all_rows(self, rendered: Iterable[RootRows]) -> Iterable[RootRows]:
         """Every project's rows in the root pages, in index order, given the rendered rows of `rows_of`."""
         return rendered
@@ -118,6 +122,9 @@ class _Partial(Plan):
 
     def old_entries(self) -> Manifest:
         return self.previous.manifest.entries(self.replaced)
+
+    def compiled_templates(self) -> dict[str, bytes]:
+        return self.previous.compiled
 
     def names(self) -> Container[str]:
         gone = self.changed - self._files.keys()

@@ -52,8 +52,9 @@ def settings_key(*settings: object) -> str:
 #     and of the root digest lines
 #   the root pages: (path, where the rows start), marshalled
 #   the root digest, marshalled
-#   the root pages' (size, mtime_ns, inode) when written, marshalled: the
-#     only value that differs between two trees built alike
+#   last, marshalled, what the file system and the interpreter say, which
+#     differs between two trees built alike: the root pages' (size,
+#     mtime_ns, inode) when written, and the web UI's compiled templates
 # Values come while the tree is written and are not held: the root digest
 # lines go straight into the file, every other large value to its own
 # temporary file first. A partial rebuild maps the file and reads the
@@ -125,6 +126,7 @@ class State(NamedTuple):
     row_sizes: array[int]  # per file, in index order: its changelog row's size
     pages: dict[str, int]  # every root page: where its rows start
     manifest: OldManifest  # every path in the tree but manifest.json
+    compiled: dict[str, bytes]  # the web UI's templates, compiled (a cache of Jinja2's)
 
     def _place(self, name: str) -> int:
         """Where project `name` is (or would be) in index order."""
@@ -190,7 +192,7 @@ class State(NamedTuple):
         rows start with page `first_page`'s (see first_changelog_page())."""
         names, counts = self.names, self.file_counts
         gone = self._gone(changed)
-        new = sorted(new)
+        new = sorted((one for run in new for one in run.each()), key=lambda rows: rows.names[0])
         file_starts = _starts(counts)
         old_timestamped = self._timestamped()
         first_row = changelog_page_rows(first_page).start
@@ -268,7 +270,7 @@ def _read(reader: _Reader, output_dir: str, settings: str) -> State | None:
     digest_text, json_sizes, digest_sizes = reader.raw(), reader.sizes(), reader.sizes()
     pages: list[tuple[str, int]] = reader.value()
     root_digest = reader.value()
-    signatures: list[tuple[int, int, int]] = reader.value()
+    signatures, compiled = reader.value()
     if not len(names) == len(requires) == len(counts) == len(home_sizes) == len(packages_sizes) or \
             not sum(counts) == len(stamps) == len(row_sizes) or len(json_sizes) != len(digest_sizes):
         raise ValueError("inconsistent state")
@@ -282,7 +284,7 @@ def _read(reader: _Reader, output_dir: str, settings: str) -> State | None:
     if manifest is None:
         return None  # the tree was written since by something that left no state
     return State(output_dir, listing, names, requires, counts, home_sizes, packages_sizes, stamps, row_sizes, dict(pages),
-                 manifest)
+                 manifest, compiled)
 
 
 class StateWriter:
@@ -364,15 +366,17 @@ class StateWriter:
             spool.seek(0)
             shutil.copyfileobj(spool, self._file)
 
-    def finish(self, root_digest: str, tree: str) -> str:
+    def finish(self, root_digest: str, tree: str, compiled: dict[str, bytes]) -> str:
         """Complete the file (`tree`: where the tree is now, its root pages
-        written); returns its path, for the tree writer to move in."""
+        written; `compiled`: the web UI's templates); returns its path, for
+        the tree writer to move in."""
         with naming(self._tmp):
             digest_size = self._file.tell() - self._digest_at - 8
             self._copy_spools(_MANIFEST_SIZES)
             self._put(marshal.dumps(self._pages, 2))
             self._put(marshal.dumps(root_digest, 2))
-            self._put(marshal.dumps([_signature(os.path.join(tree, path)) for path, _ in self._pages], 2))
+            signatures = [_signature(os.path.join(tree, path)) for path, _ in self._pages]
+            self._put(marshal.dumps((signatures, compiled), 2))
             self._file.seek(self._digest_at)
             self._file.write(digest_size.to_bytes(8, "little"))
             self._close()

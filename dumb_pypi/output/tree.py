@@ -222,6 +222,10 @@ class TreeWriter:
             os.replace(tmp, f"{self.root}/{path}")
         self._pending.clear()
 
+    def scratch(self, name: str) -> str:
+        """A path for a file of this build's own in the temporary folder (gone once the tree is finished)."""
+        return f"{self._tmp}/{self._prefix}{name}"
+
     def place(self, path: str, source: str) -> None:
         """Move the file `source` (on the same file system) to `path`, outside
         the manifest: the state a partial rebuild reads. Part of the
@@ -258,7 +262,7 @@ class TreeWriter:
         """Until end_log(), the manifest entries of written files go to a file,
         not to `files`: while workers run, no process holds a growing manifest
         in memory. Returns the file's path, for merge_log(); a path has no NUL."""
-        path = f"{self._tmp}/{self._prefix}entries"
+        path = self.scratch("entries")
         self._log = open(path, "wb")  # noqa: SIM115 -- closed by end_log()
         return path
 

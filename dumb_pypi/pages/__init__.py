@@ -49,6 +49,24 @@ class RootRows(NamedTuple):
     row_sizes: Sequence[int]  # per file: its changelog row's size
     requires: list[str]  # per project: the projects its page links to when they are in the index ("a b")
 
+    def each(self) -> Iterator[RootRows]:
+        """This run, one project at a time."""
+        home, packages, changelog = memoryview(self.home_rows), memoryview(self.packages_lines), \
+            memoryview(self.changelog_rows)
+        home_at = packages_at = changelog_at = file_at = 0
+        for i, name in enumerate(self.names):
+            files = self.file_counts[i]
+            row_sizes = self.row_sizes[file_at:file_at + files]
+            changelog_size = sum(row_sizes)
+            yield RootRows([name], self.file_counts[i:i + 1], self.timestamps[file_at:file_at + files],
+                           home[home_at:home_at + self.home_sizes[i]], self.home_sizes[i:i + 1],
+                           packages[packages_at:packages_at + self.packages_sizes[i]], self.packages_sizes[i:i + 1],
+                           changelog[changelog_at:changelog_at + changelog_size], row_sizes, self.requires[i:i + 1])
+            home_at += self.home_sizes[i]
+            packages_at += self.packages_sizes[i]
+            changelog_at += changelog_size
+            file_at += files
+
 
 CHANGELOG_ENTRIES_PER_PAGE = 5000  # as in dumb-pypi 1.15
 
@@ -82,9 +100,9 @@ def changelog_order(stamps: Sequence[int]) -> list[int]:
 
 class Renderer:
     def __init__(self, links: Links, site: Site, *, per_release_json: bool = True,
-                 templates: str | None = None) -> None:
+                 templates: str | None = None, compiled: dict[str, bytes] | None = None) -> None:
         self.links = links
-        self.webui = WebUI(site, templates)
+        self.webui = WebUI(site, templates, compiled)
         self.per_release_json = per_release_json
 
     def _offered(self, project: Project) -> Project:
@@ -134,12 +152,13 @@ class Renderer:
         base = links.base("changelog", project.name)
         files = project.files
         webui = self.webui
-        home = webui.home_row(project).encode()
+        latest = webui.latest_file(project)
+        home = webui.home_row(project, latest).encode()
         packages = "".join(dumps(record_to_json(record, include_metadata=False)) + "\n" for record in files).encode()
         rows, row_sizes = utf8_parts([webui.changelog_row(record, base + links.tail(record)) for record in files])
         return RootRows([project.name], [len(files)], [record.upload_timestamp or 0 for record in files],
                         home, [len(home)], packages, [len(packages)], rows, row_sizes,
-                        [" ".join(webui.required_names(project))])
+                        [" ".join(webui.required_names(latest))])
 
     def static_files(self) -> list[RootPage]:
         """The web UI's stylesheet and script (written before the pages that link them)."""

@@ -21,7 +21,7 @@ from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record
 
-from .views import latest_file, project_view, required_names, utc_time
+from .views import ChangelogRow, HomeRow, latest_file, project_view, required_names, utc_time
 
 __all__ = ["STATIC_FILES", "Bytes", "Site", "WebUI"]
 
@@ -60,13 +60,32 @@ def _iso(timestamp: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
 
 
+class _Compiled(jinja2.BytecodeCache):
+    """Templates compiled by an earlier build (Jinja2 checks each against its source)."""
+
+    def __init__(self, known: dict[str, bytes]) -> None:
+        self.known = dict(known)
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.known:
+            bucket.bytecode_from_string(self.known[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.known[bucket.key] = bucket.bytecode_to_string()
+
+
 class WebUI:
-    def __init__(self, site: Site, templates: str | None = None) -> None:
+    def __init__(self, site: Site, templates: str | None = None, compiled: dict[str, bytes] | None = None) -> None:
+        """`templates`: a directory of templates that replace ours by name; `compiled`: what
+        `self.compiled` held in an earlier build (templates it can skip compiling)."""
         self.site = site
         ours = jinja2.PackageLoader("dumb_pypi.pages.webui", "templates")
         loader = ours if templates is None else jinja2.ChoiceLoader([jinja2.FileSystemLoader(templates), ours])
+        cache = _Compiled(compiled or {})
+        self.compiled = cache.known
         self._env = jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(("html", "xml")),
-                                       undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                                       bytecode_cache=cache,
+                                       undefined=jinja2.StrictUndefined, keep_trailing_newline=True, auto_reload=False,
                                        trim_blocks=True)
         self._env.globals["site"] = site
         # Compiled now: worker processes share them.
@@ -97,20 +116,23 @@ class WebUI:
         return self._render("project.html", root="../../",
                             project=project_view(project, urls, index_url, self._index_url is not None, names))
 
-    def home_row(self, project: Project) -> str:
-        latest = latest_file(project)
-        return str(self._home_row({"name": project.name, "version": latest.version or "", "summary": latest.summary}))
+    def home_row(self, project: Project, latest: Record) -> str:
+        """The line of `project` on the home page; `latest`: its latest_file()."""
+        return str(self._home_row(HomeRow(project.name, latest.version or "", latest.summary)))
 
     @staticmethod
-    def required_names(project: Project) -> list[str]:
-        """The projects the page of `project` links to when they are in the index."""
-        return required_names(latest_file(project).requires_dist or ())
+    def latest_file(project: Project) -> Record:
+        return latest_file(project)
+
+    @staticmethod
+    def required_names(latest: Record) -> list[str]:
+        """The projects whose pages the page of a project whose latest_file() is `latest` links to."""
+        return required_names(latest.requires_dist or ())
 
     def changelog_row(self, record: Record, url: str) -> str:
-        return str(self._changelog_row({
-            "filename": record.filename, "url": url, "project": record.name, "version": record.version,
-            "yanked": record.yanked_reason is not None, "uploaded": utc_time(record.upload_timestamp),
-            "uploaded_by": record.uploaded_by}))
+        return str(self._changelog_row(ChangelogRow(
+            record.filename, url, record.name, record.version, record.yanked_reason is not None,
+            utc_time(record.upload_timestamp), record.uploaded_by)))
 
     def home(self, rows: Bytes, count: int) -> tuple[bytes, int]:
         """The home page, from the home_row()s of `count` projects (UTF-8), and where they start in it."""

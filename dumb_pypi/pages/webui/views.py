@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Container, Iterable
 from typing import TYPE_CHECKING, NamedTuple
@@ -16,7 +17,7 @@ from dumb_pypi.records.filenames import canonical_name
 if TYPE_CHECKING:
     from email.message import Message
 
-__all__ = ["FileView", "Install", "ProjectView", "ReleaseView", "Time", "file_size", "latest_file", "latest_release",
+__all__ = ["ChangelogRow", "FileView", "HomeRow", "Install", "ProjectView", "ReleaseView", "Time", "file_size", "latest_file", "latest_release",
            "project_view", "required_names", "utc_time"]
 
 
@@ -44,6 +45,7 @@ def file_size(size: int | None) -> str | None:
     return f"{value:.1f} GiB"
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_prerelease(version: str | None) -> bool:
     try:
         return version is not None and Version(version).is_prerelease
@@ -74,6 +76,26 @@ def latest_file(project: Project) -> Record:
                                      r.requires_dist is not None))
 
 
+class HomeRow(NamedTuple):
+    """A project's line on the home page."""
+
+    name: str
+    version: str
+    summary: str | None
+
+
+class ChangelogRow(NamedTuple):
+    """A file's row in the changelog."""
+
+    filename: str
+    url: str
+    project: str
+    version: str | None
+    yanked: bool
+    uploaded: Time | None
+    uploaded_by: str | None
+
+
 class FileView(NamedTuple):
     filename: str
     url: str
@@ -82,6 +104,7 @@ class FileView(NamedTuple):
     uploaded: Time | None
     uploaded_by: str | None
     hash: str | None  # "sha256=<hex>"
+    hash_short: str | None  # its first 12 hex digits
     requires_python: str | None
     yanked: bool
     yanked_reason: str
@@ -206,7 +229,8 @@ def project_view(project: Project, urls: list[str], index_url: str, absolute: bo
         release = record.version or "unknown"
         releases.setdefault(release, []).append(FileView(
             record.filename, url, record.packagetype, file_size(record.size), utc_time(record.upload_timestamp),
-            record.uploaded_by, record.hash, record.requires_python, record.yanked_reason is not None,
+            record.uploaded_by, record.hash, record.hash.partition("=")[2][:12] if record.hash else None,
+            record.requires_python, record.yanked_reason is not None,
             record.yanked_reason or ""))
         yanked[release] = yanked.get(release, True) and record.yanked_reason is not None
     return ProjectView(

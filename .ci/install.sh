@@ -4,6 +4,7 @@
 #   install-bazel.sh  Bazel 4.2.3 (bazel-bootstrap) + offline repositories, nginx, python3
 #   install-serve.sh  SeaweedFS, boto3, and pip/uv/pex/poetry/pdm each in its own venv
 #   install-pants.sh  CPython 3.9, Pants 2.17.1, a locally built pex CLI
+#   install-remote.sh PostgreSQL, CPython 3.13, BuildGrid 0.9.1 (remote-execution tests)
 # then this project with its test dependencies into .venv (the README's tests run from it),
 # and dumb-pypi 1.15 into its own venv (the reference the drop-in tests compare against).
 set -euo pipefail
@@ -13,6 +14,7 @@ export VENV="$PWD/.venv"
 bash .ci/install-bazel.sh
 DUMB_PYPI_SERVE_PYTHON="$VENV/bin/python" bash .ci/install-serve.sh
 bash .ci/install-pants.sh
+bash .ci/install-remote.sh
 # The tests drive this pip too (PEP 658 checks): the newest, not the one venv bundles.
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test,s3]'

@@ -30,24 +30,32 @@ def bad_workspace(bazel_session: Session) -> Bazel:
         ),
         (
             "//:metadata_disagrees",
-            r"Inspecting greet-2\.0\.0-py3-none-any\.whl from //:renamed_wheel for //:metadata_disagrees failed"
-            r"[\s\S]*greet-2\.0\.0-py3-none-any\.whl: metadata says version '1\.0\.0' but the filename says '2\.0\.0'",
+            (
+                r"Inspecting greet-2\.0\.0-py3-none-any\.whl from //:renamed_wheel for //:metadata_disagrees failed"
+                r"[\s\S]*greet-2\.0\.0-py3-none-any\.whl: metadata says version '1\.0\.0' but the filename says '2\.0\.0'"
+            ),
         ),
         (
             "//:renamed_dist",
-            r"Inspecting greet-2\.0\.0-py3-none-any\.whl from //:renamed_wheel for //:renamed_dist failed"
-            r"[\s\S]*greet-2\.0\.0-py3-none-any\.whl: metadata says version '1\.0\.0' but the filename says '2\.0\.0'",
+            (
+                r"Inspecting greet-2\.0\.0-py3-none-any\.whl from //:renamed_wheel for //:renamed_dist failed"
+                r"[\s\S]*greet-2\.0\.0-py3-none-any\.whl: metadata says version '1\.0\.0' but the filename says '2\.0\.0'"
+            ),
         ),
         (
             "//:not_a_zip",
-            r"Inspecting fake-1\.0-py3-none-any\.whl from //:text_wheel for //:not_a_zip failed"
-            r"[\s\S]*fake-1\.0-py3-none-any\.whl: cannot read the archive",
+            (
+                r"Inspecting fake-1\.0-py3-none-any\.whl from //:text_wheel for //:not_a_zip failed"
+                r"[\s\S]*fake-1\.0-py3-none-any\.whl: cannot read the archive"
+            ),
         ),
         (
             "//:same_filename",
-            r"Writing index //:same_filename \(2 files\) failed"
-            r"(?=[\s\S]*//a:greet_whl)(?=[\s\S]*//b:greet_whl)"
-            r"[\s\S]*greet-1\.0\.0-py3-none-any\.whl[\s\S]*different content",
+            (
+                r"Writing index //:same_filename \(2 files\) failed"
+                r"(?=[\s\S]*//a:greet_whl)(?=[\s\S]*//b:greet_whl)"
+                r"[\s\S]*greet-1\.0\.0-py3-none-any\.whl[\s\S]*different content"
+            ),
         ),
     ],
 )

@@ -13,6 +13,13 @@ PY_TOOLCHAIN_TYPE = "@bazel_tools//tools/python:toolchain_type"
 # The field of the toolchain's ToolchainInfo that holds the version.
 VERSION_FIELD = "dumb_pypi_python_version"
 
+TOOLCHAIN_ARG_DOCS = {
+    "name": "The `toolchain` target to register (`<name>_runtime`, `<name>_pair` and `<name>_versioned` are declared beside it).",
+    "interpreter_path": "Absolute path of Python 3 where actions run (on remote workers: in the worker image).",
+    "python_version": "Its version, `3.11` (any 3.11.x) or `3.11.2` (exactly). Every action carries it and checks it first.",
+    "**kwargs": "Passed to `toolchain()`: `exec_compatible_with`, `target_compatible_with`, `visibility`, ...",
+}
+
 def is_python_version(text):
     """Whether `text` is a version such as `3.11` or `3.11.2`.
 

@@ -211,7 +211,8 @@ def _py_wheel_dist_impl(ctx):
 PY_WHEEL_DIST_DOC = """A pure-Python wheel (`<name>-<version>-<python_tag>-none-any.whl`, named at
 analysis time), built hermetically and byte-identically on every build: sorted
 entries, fixed timestamps and permissions, RECORD with sha256 of every entry.
-Provides `PyDistInfo` (with its record, output group `record`) for
+One action writes the wheel and its record (`dumb-pypi record`, which checks
+it). Provides `PyDistInfo` (with that record, output group `record`) for
 `pypi_index`."""
 
 WHEEL_ATTR_DOCS = {

@@ -17,6 +17,12 @@
 
 load("//third_party:deps.bzl", "PINNED_REPOSITORIES", "declare_pinned_deps")
 
+DEPENDENCIES_ARG_DOCS = {
+    "python_interpreter_path": "Absolute path of the Python 3 actions run, on the machines that run them (remote workers included). Default `/usr/bin/python3`.",
+    "python_version": "Its version, `3.11` (any 3.11.x) or `3.11.2` (exactly). Empty (default): asked of the interpreter at that path on this machine when the repository is set up. Declare it when actions run elsewhere (remote execution).",
+    "register_python_toolchain": "False: register no toolchain; the WORKSPACE's own Python toolchains must then declare their version (`dumb_pypi_python_toolchain`). Default True.",
+}
+
 # Where Debian's bazel-bootstrap and bazel-rules-java put their files.
 _DEBIAN_BAZEL = "/usr/share/bazel"
 _DEBIAN_RULES_JAVA = "/usr/share/bazel/rules/java"

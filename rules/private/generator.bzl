@@ -64,10 +64,12 @@ def python_interpreter(ctx):
     if runtime == None:
         fail("%s: the Python toolchain has no Python 3 runtime" % ctx.label)
     version = _declared_version(toolchain, runtime)
-    if runtime.interpreter != None and runtime.interpreter.owner.workspace_name != "bazel_tools":
-        # A file of the build (a hermetic interpreter): an input of every action.
-        return PythonInterpreterInfo(executable = runtime.interpreter, files = runtime.files, version = version)
-    if not version:
+
+    # A file of the build (a hermetic interpreter) is an input of every
+    # action; Bazel's autodetecting toolchain's file is a wrapper that runs
+    # whatever `python3` PATH finds, so it counts as a path.
+    is_input = runtime.interpreter != None and runtime.interpreter.owner.workspace_name != "bazel_tools"
+    if not version and not is_input:
         where = runtime.interpreter_path if runtime.interpreter == None else "`python3` from PATH (Bazel's autodetecting toolchain)"
         fail(("%s: the Python toolchain runs %s, which is no input of the actions, and declares no version, so " +
               "its identity would be missing from every action key: register one that declares it " +

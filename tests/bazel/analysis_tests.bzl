@@ -172,6 +172,17 @@ unversioned_python_test = analysistest.make(
     config_settings = {"//command_line_option:extra_toolchains": ["//tests/bazel:python_unversioned"]},
 )
 
+def _autodetecting_python_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    asserts.expect_failure(env, "the Python toolchain runs `python3` from PATH (Bazel's autodetecting toolchain)")
+    return analysistest.end(env)
+
+autodetecting_python_test = analysistest.make(
+    _autodetecting_python_test_impl,
+    expect_failure = True,
+    config_settings = {"//command_line_option:extra_toolchains": ["@bazel_tools//tools/python:autodetecting_toolchain"]},
+)
+
 # --- what the pypi_index macro and pypi_dist give ---------------------------
 
 def _tarball_target_test_impl(ctx):
@@ -294,12 +305,14 @@ def analysis_test_suite(name):
     not_a_dist_wrapped_test(name = "not_a_dist_wrapped_test", target_under_test = ":notes_dist", size = "small")
     versioned_python_test(name = "versioned_python_test", target_under_test = ":greet_new", size = "small")
     unversioned_python_test(name = "unversioned_python_test", target_under_test = ":greet_old", size = "small")
+    autodetecting_python_test(name = "autodetecting_python_test", target_under_test = ":greet_old", size = "small")
     tarball_target_test(name = "tarball_target_test", target_under_test = ":index_under_test.tarball", size = "small")
     pypi_dist_checks_itself_test(name = "pypi_dist_checks_itself_test", target_under_test = ":other_dist", size = "small")
 
     native.test_suite(
         name = name,
         tests = [
+            ":autodetecting_python_test",
             ":bad_name_test",
             ":bad_version_test",
             ":deploy_test",

@@ -373,9 +373,9 @@ def test_one_changed_wheel_reruns_two_actions(bazel_session: Session, checkout_a
 
 
 def test_starlark_tests_pass(checkout_a: Checkout) -> None:
-    """The analysis tests (12) and Starlark unit tests (2) under tests/bazel/."""
+    """The analysis tests (13) and Starlark unit tests (2) under tests/bazel/."""
     result = checkout_a.main.run("test", "//tests/bazel:analysis_tests", "//tests/bazel:unit_tests")
-    assert re.search(r"Executed \d+ out of 14 tests: 14 tests pass\.", result.stderr + result.stdout)
+    assert re.search(r"Executed \d+ out of 15 tests: 15 tests pass\.", result.stderr + result.stdout)
 
 
 def test_docs_are_generated_from_the_rules(checkout_a: Checkout) -> None:

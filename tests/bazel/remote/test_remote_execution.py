@@ -10,6 +10,7 @@ of answering under the same key.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,3 +147,12 @@ def test_worker_with_another_python_fails_each_action_in_one_line(
     assert args[declared][:at] + args[declared][at + 1 :] == args["3.13"][:at] + args["3.13"][at + 1 :]
     assert logs[declared]["inputs"] == logs["3.13"]["inputs"]
     assert logs[declared]["environmentVariables"] == logs["3.13"]["environmentVariables"]
+
+
+def test_an_action_imports_the_pinned_dependencies_on_a_worker(first_clone: dict[str, RemoteBuild]) -> None:
+    """jinja2 and MarkupSafe's pure fallback import on the worker from the action's inputs alone."""
+    main = first_clone["main"].bazel
+    result = main.build("//tests/bazel:generator_imports")
+    assert result.processes.get("remote") == 1 and result.executed == 1, result.processes
+    report = json.loads(main.bin("tests/bazel/generator_imports.json").read_text())
+    assert (report["jinja2"], report["markupsafe_escape"]) == ("3.1.6", "markupsafe._native")

@@ -52,9 +52,10 @@ find_python313() {
   return 1
 }
 if ! PY313="$(find_python313)"; then
-  log "no CPython 3.13 found: installing Debian's python3.13"
-  apt_install python3.13 python3.13-venv
-  PY313="$(find_python313)"
+  # Debian 13 packages it; on 12 (bookworm) only pyenv's is found above.
+  log "no CPython 3.13 found: trying Debian's python3.13"
+  apt_install python3.13 python3.13-venv || true
+  PY313="$(find_python313)" || { log "BuildGrid $BUILDGRID_VERSION needs a CPython 3.13 (pyenv install 3.13, or REMOTE_PYTHON=/path/to/python3.13)"; exit 1; }
 fi
 
 if [[ ! -x "$VENV/bin/bgd" ]] || ! "$VENV/bin/python" -c \

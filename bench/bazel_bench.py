@@ -17,10 +17,11 @@ one `pypi_index` over all of them, then measures with the real bazel:
   wheel's action, which also writes its record, and the index) and wall
   time, the median of three such changes.
 
-`--compare REV` first runs the same measurements with the rules as they are
-at git revision REV (e.g. `main`, or the commit before a change), in a copy
-of their own, then with the working tree's, and prints both side by side:
-one run, one machine load, before and after.
+`--compare REV` also measures the rules as they are at git revision REV
+(e.g. `main`, or the commit before a change), in a workspace and output base
+of their own, and prints both side by side. After the two cold builds, the
+two take turns build by build, so that the load of a shared machine weighs
+on both alike.
 
 Prints one line per figure, the Bazel flags every build used (`--bazel-flag`
 plus the `build` lines of the rules' .bazelrc, which the workspace imports)
@@ -39,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -155,63 +157,101 @@ def rc_build_flags(rc: Path) -> list[str]:
     return flags
 
 
-def measure(work: Path, rules: Path, wheels: int, flags: list[str]) -> dict[str, float | int]:
-    """Every figure for the rules at `rules`, in a fresh workspace and output base under `work`."""
-    workspace, output_base = work / "workspace", work / "output_base"
-    if output_base.exists():
-        # A previous run's server and outputs (Bazel leaves them read-only).
-        subprocess.run(
-            ["bazel", "--nohome_rc", f"--output_base={output_base}", "shutdown"],
-            check=False,
-            cwd=work,
-            capture_output=True,
-        )
-        subprocess.run(["chmod", "-R", "u+w", str(output_base)], check=True)
-        shutil.rmtree(output_base)
-    generate(workspace, rules, wheels)
-    # Start the server first, so the cold figure is the build, not the JVM.
-    subprocess.run(
-        ["bazel", "--nohome_rc", f"--output_base={output_base}", "info", "output_base"],
-        cwd=workspace,
-        capture_output=True,
-        check=True,
-    )
+@dataclass
+class Setup:
+    """One generated workspace and its output base, built with one copy of the rules."""
 
-    cold_s, cold_n = build(workspace, output_base, flags)
-    print(f"  cold build: {cold_s:.1f} s, {cold_n} actions", flush=True)
+    label: str
+    work: Path
+    rules: Path
+
+    @property
+    def workspace(self) -> Path:
+        return self.work / "workspace"
+
+    @property
+    def output_base(self) -> Path:
+        return self.work / "output_base"
+
+    def prepare(self, wheels: int) -> None:
+        self.shutdown()
+        if self.output_base.exists():
+            # A previous run's outputs (Bazel leaves them read-only).
+            subprocess.run(["chmod", "-R", "u+w", str(self.output_base)], check=True)
+            shutil.rmtree(self.output_base)
+        generate(self.workspace, self.rules, wheels)
+        # Start the server first, so the cold figure is the build, not the JVM.
+        subprocess.run(
+            ["bazel", "--nohome_rc", f"--output_base={self.output_base}", "info", "output_base"],
+            cwd=self.workspace,
+            capture_output=True,
+            check=True,
+        )
+
+    def build(self, flags: list[str]) -> tuple[float, int]:
+        return build(self.workspace, self.output_base, flags)
+
+    def shutdown(self) -> None:
+        if self.output_base.exists():
+            subprocess.run(
+                ["bazel", "--nohome_rc", f"--output_base={self.output_base}", "shutdown"],
+                check=False,
+                cwd=self.work,
+                capture_output=True,
+            )
+
+
+def interleaved(setups: list[Setup], rounds: int, flags: list[str]) -> dict[str, list[tuple[float, int]]]:
+    """`rounds` builds of every setup, taking turns, so that the machine's load
+    weighs on each the same."""
+    results: dict[str, list[tuple[float, int]]] = {s.label: [] for s in setups}
+    for _ in range(rounds):
+        for setup in setups:
+            results[setup.label].append(setup.build(flags))
+    return results
+
+
+def measure(setups: list[Setup], wheels: int, flags: list[str]) -> dict[str, dict[str, float | int]]:
+    """Every figure for every setup; after the cold builds, the setups take turns."""
+    for setup in setups:
+        setup.prepare(wheels)
+    figures: dict[str, dict[str, float | int]] = {s.label: {} for s in setups}
+    for setup in setups:
+        cold_s, cold_n = setup.build(flags)
+        figures[setup.label].update(cold_build_seconds=round(cold_s, 2), cold_build_actions=cold_n)
+        print(f"  {setup.label}: cold build {cold_s:.1f} s, {cold_n} actions", flush=True)
     # The median of five: one no-op build is at the mercy of other processes.
-    noops = [build(workspace, output_base, flags) for _ in range(5)]
-    noop_s = statistics.median(t for t, _ in noops)
-    noop_n = max(n for _, n in noops)
-    # Diagnostic: the same without Bazel stat-ing every output file (the
-    # index tree alone holds ~7 files per wheel).
-    unchecked_flags = [*flags, "--noexperimental_check_output_files"]
-    build(workspace, output_base, unchecked_flags)
-    noop_unchecked_s = statistics.median(build(workspace, output_base, unchecked_flags)[0] for _ in range(5))
-    # Diagnostic: with --watchfs (inotify instead of stat-ing every source
-    # file); the first build with it registers the watches.
+    for label, runs in interleaved(setups, 5, flags).items():
+        figures[label].update(
+            noop_rebuild_seconds=round(statistics.median(t for t, _ in runs), 2),
+            noop_rebuild_actions=max(n for _, n in runs),
+        )
+    # Diagnostics: without Bazel stat-ing every output file (the index tree
+    # alone holds ~7 files per wheel), and with --watchfs (inotify instead of
+    # stat-ing every source file); the first build of each registers the change.
     watchfs_flags = flags if "--watchfs" in flags else [*flags, "--watchfs"]
-    build(workspace, output_base, watchfs_flags)
-    noop_watchfs_s = statistics.median(build(workspace, output_base, watchfs_flags)[0] for _ in range(5))
+    for key, extra in (
+        ("noop_rebuild_seconds_without_output_check", [*flags, "--noexperimental_check_output_files"]),
+        ("noop_rebuild_seconds_with_watchfs", watchfs_flags),
+    ):
+        interleaved(setups, 1, extra)
+        for label, runs in interleaved(setups, 5, extra).items():
+            figures[label][key] = round(statistics.median(t for t, _ in runs), 2)
     # The median of three edits of one wheel's source, each a new change.
-    changed = workspace / "pkgs" / f"bench_{wheels // 2:04d}" / "__init__.py"
-    edits = []
+    edits: dict[str, list[tuple[float, int]]] = {s.label: [] for s in setups}
     for n in range(3):
-        changed.write_text(changed.read_text() + f"CHANGED_{n} = True\n")
-        edits.append(build(workspace, output_base, flags))
-    one_s = statistics.median(t for t, _ in edits)
-    one_n = max(n for _, n in edits)
-    subprocess.run(["bazel", "--nohome_rc", f"--output_base={output_base}", "shutdown"], check=False, cwd=workspace)
-    return {
-        "cold_build_seconds": round(cold_s, 2),
-        "cold_build_actions": cold_n,
-        "noop_rebuild_seconds": round(noop_s, 2),
-        "noop_rebuild_actions": noop_n,
-        "noop_rebuild_seconds_without_output_check": round(noop_unchecked_s, 2),
-        "noop_rebuild_seconds_with_watchfs": round(noop_watchfs_s, 2),
-        "one_wheel_changed_actions": one_n,
-        "one_wheel_changed_seconds": round(one_s, 2),
-    }
+        for setup in setups:
+            changed = setup.workspace / "pkgs" / f"bench_{wheels // 2:04d}" / "__init__.py"
+            changed.write_text(changed.read_text() + f"CHANGED_{n} = True\n")
+            edits[setup.label].append(setup.build(flags))
+    for label, runs in edits.items():
+        figures[label].update(
+            one_wheel_changed_actions=max(n for _, n in runs),
+            one_wheel_changed_seconds=round(statistics.median(t for t, _ in runs), 2),
+        )
+    for setup in setups:
+        setup.shutdown()
+    return figures
 
 
 def side_by_side(before: str, after: str, figures: dict[str, dict[str, float | int]]) -> str:
@@ -239,15 +279,12 @@ def main(argv: list[str]) -> int:
 
     # Copies of the rules and generator: edits to the working tree while the
     # benchmark runs must not invalidate its actions.
-    runs = [("working tree", None)]
+    setups = [Setup("working tree", args.dir / "after", args.dir / "after" / "dumb_pypi")]
+    copy_rules(setups[0].rules, None)
     if args.compare:
-        runs.insert(0, (args.compare, args.compare))
-    figures: dict[str, dict[str, float | int]] = {}
-    for label, revision in runs:
-        work = args.dir / ("before" if revision else "after")
-        print(f"rules of the {label}:", flush=True)
-        copy_rules(work / "dumb_pypi", revision)
-        figures[label] = measure(work, work / "dumb_pypi", args.wheels, args.flags)
+        setups.insert(0, Setup(args.compare, args.dir / "before", args.dir / "before" / "dumb_pypi"))
+        copy_rules(setups[0].rules, args.compare)
+    figures = measure(setups, args.wheels, args.flags)
 
     after = figures["working tree"]
     report = {

@@ -8,7 +8,8 @@ PYPI_INDEX_DOC = """A static PyPI index: `<name>/` (the web root; the index is a
 `<name>.tar.gz` (the same tree, deterministic), `<name>.manifest.json` and
 `<name>.root_digest` (output groups `tree`, `tarball`, `manifest`,
 `root_digest`). `<name>.tarball` is a target whose one output is the
-tarball, for rules that take a label (a container image, a release upload). `bazel run //:<name>.deploy -- DEST [options]` runs
+tarball, for rules that take a label (a container image, a release upload).
+`bazel run //:<name>.deploy -- DEST [options]` runs
 `dumb-pypi deploy <name>.tar.gz DEST` (a directory or `s3://BUCKET/PREFIX`;
 S3 needs boto3 importable by the toolchain's Python, from its site-packages or
 `PYTHONPATH`)."""

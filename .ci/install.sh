@@ -4,7 +4,6 @@
 #   install-bazel.sh  Bazel 4.2.3 (bazel-bootstrap) + offline repositories, nginx, python3
 #   install-serve.sh  SeaweedFS, boto3, and pip/uv/pex/poetry/pdm each in its own venv
 #   install-pants.sh  CPython 3.9, Pants 2.17.1, a locally built pex CLI
-#   install-remote.sh PostgreSQL, CPython 3.13, BuildGrid 0.9.1 (remote-execution tests)
 # then this project with its test dependencies into .venv (the README's tests run from it),
 # and dumb-pypi 1.15 into its own venv (the reference the drop-in tests compare against).
 set -euo pipefail

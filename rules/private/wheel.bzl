@@ -30,7 +30,14 @@ def check_distribution(label, name):
         fail("%s: distribution %r is not a valid project name (letters, digits, '.', '_', '-'; starting and ending with a letter or digit)" % (label, name))
 
 def escape_distribution(name):
-    """The wheel-filename form of a project name: lower case, runs of -_. become '_'."""
+    """The wheel-filename form of a project name.
+
+    Args:
+      name: the project name.
+
+    Returns:
+      string: lower case, runs of `-_.` become `_`.
+    """
     out = []
     for ch in name.lower().elems():
         if ch in "-_.":
@@ -52,7 +59,14 @@ def _check_release(text):
     return True
 
 def is_normalised_version(version):
-    """Whether `version` is a PEP 440 version in its normalised spelling."""
+    """Whether `version` is a PEP 440 version in its normalised spelling.
+
+    Args:
+      version: the version string.
+
+    Returns:
+      bool.
+    """
     rest = version
     ok = True
     if "+" in rest:

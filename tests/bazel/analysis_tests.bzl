@@ -206,7 +206,11 @@ def _pypi_dist_checks_itself_test_impl(ctx):
 pypi_dist_checks_itself_test = analysistest.make(_pypi_dist_checks_itself_test_impl)
 
 def analysis_test_suite(name):
-    """Declares the targets under test (tagged manual) and the tests."""
+    """Declares the targets under test (tagged manual) and the tests.
+
+    Args:
+      name: the test_suite gathering them.
+    """
     py_wheel_dist(
         name = "wheel_under_test",
         srcs = ["testdata/pkg/__init__.py"],

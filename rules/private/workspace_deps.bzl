@@ -23,9 +23,11 @@ DEPENDENCIES_ARG_DOCS = {
     "register_python_toolchain": "False: register no toolchain; the WORKSPACE's own Python toolchains must then declare their version (`dumb_pypi_python_toolchain`). Default True.",
 }
 
-# Where Debian's bazel-bootstrap and bazel-rules-java put their files.
+# Where Debian's bazel-bootstrap and bazel-rules-java put their files
+# (rules/java below it). The tests point it elsewhere to be a machine
+# without them: --repo_env=DUMB_PYPI_DEBIAN_BAZEL=/nonexistent.
+_DEBIAN_BAZEL_ENV = "DUMB_PYPI_DEBIAN_BAZEL"
 _DEBIAN_BAZEL = "/usr/share/bazel"
-_DEBIAN_RULES_JAVA = "/usr/share/bazel/rules/java"
 
 # Bazel 4.2's own declarations (its jdk.WORKSPACE and coverage.WORKSPACE).
 _BAZEL4_REPOSITORIES = {
@@ -98,11 +100,13 @@ def _bazel_repository_impl(rctx):
     )
     if fetched.success:
         return
-    if name == "rules_java" and rctx.path(_DEBIAN_RULES_JAVA + "/WORKSPACE").exists:
-        for entry in rctx.path(_DEBIAN_RULES_JAVA).readdir():
+    debian = rctx.os.environ.get(_DEBIAN_BAZEL_ENV, _DEBIAN_BAZEL)
+    rules_java = debian + "/rules/java"
+    if name == "rules_java" and rctx.path(rules_java + "/WORKSPACE").exists:
+        for entry in rctx.path(rules_java).readdir():
             rctx.symlink(entry, entry.basename)
-        source = "Debian's bazel-rules-java (%s)" % _DEBIAN_RULES_JAVA
-    elif name in _STANDINS and rctx.path(_DEBIAN_BAZEL + "/embedded_tools").exists:
+        source = "Debian's bazel-rules-java (%s)" % rules_java
+    elif name in _STANDINS and rctx.path(debian + "/embedded_tools").exists:
         rctx.file("WORKSPACE", "workspace(name = %r)\n" % name)
         for path, content in _STANDINS[name].items():
             rctx.file(path, content)
@@ -118,6 +122,7 @@ _bazel_repository = repository_rule(
     implementation = _bazel_repository_impl,
     doc = "One of Bazel 4.x's own repositories: its usual download, else Debian's copy.",
     attrs = {"repository": attr.string(mandatory = True, values = sorted(_BAZEL4_REPOSITORIES))},
+    environ = [_DEBIAN_BAZEL_ENV],
 )
 
 _VERSION_SCRIPT = "import sys; print('%d.%d' % sys.version_info[:2])"

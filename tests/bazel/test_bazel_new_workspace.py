@@ -82,3 +82,15 @@ def test_repositories_the_workspace_declared_are_kept(bazel_session: Session, tm
     result = bazel_session.bazel(workspace, "new-monorepo-own-java").build("//:index")
     assert "rules_java" not in result.stderr
     assert "dumb_pypi: rules_cc is not downloadable here" in result.stderr
+
+
+def test_without_debians_packages_bazels_own_download_fails_as_usual(bazel_session: Session, tmp_path: Path) -> None:
+    """Where Debian's Bazel packages are absent nothing stands in: the usual download is the only way."""
+    dumb_pypi = bazel_session.checkout("new-monorepo-no-debian")
+    workspace = new_monorepo(tmp_path, dumb_pypi)
+    bz = bazel_session.bazel(workspace, "new-monorepo-no-debian")
+    result = bz.build("//:index", check=False, flags=[f"--repo_env=DUMB_PYPI_DEBIAN_BAZEL={tmp_path / 'no-debian'}"])
+    assert result.returncode != 0
+    assert "Download from https://github.com/bazelbuild/rules_" in result.stderr
+    assert "Debian's Bazel packages are not installed" in result.stderr
+    assert "is not downloadable here; using" not in result.stderr

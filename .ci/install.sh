@@ -13,6 +13,7 @@ export VENV="$PWD/.venv"
 bash .ci/install-bazel.sh
 DUMB_PYPI_SERVE_PYTHON="$VENV/bin/python" bash .ci/install-serve.sh
 bash .ci/install-pants.sh
+bash .ci/install-browser.sh
 bash .ci/install-remote.sh
 # The tests drive this pip too (PEP 658 checks): the newest, not the one venv bundles.
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip

@@ -6,7 +6,9 @@ a bug.
 
 from __future__ import annotations
 
-__all__ = ["DumbPypiError", "InvalidDistribution", "InvalidFilename", "InvalidInput"]
+import os
+
+__all__ = ["DumbPypiError", "InvalidDistribution", "InvalidFilename", "InvalidInput", "describe"]
 
 
 class DumbPypiError(Exception):
@@ -23,3 +25,10 @@ class InvalidInput(DumbPypiError, ValueError):
 
 class InvalidDistribution(DumbPypiError, ValueError):
     """A wheel or sdist file that is unreadable or disagrees with its filename."""
+
+
+def describe(error: OSError) -> str:
+    """An I/O error in one line: the path(s) and the reason ("out/index.html: No space left on device")."""
+    reason = error.strerror or str(error)
+    paths = [os.fsdecode(path) for path in (error.filename, error.filename2) if path is not None]
+    return f"{' -> '.join(paths)}: {reason}" if paths else reason

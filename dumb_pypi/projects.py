@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from dumb_pypi.errors import InvalidInput
 from dumb_pypi.records import Record
-from dumb_pypi.versions import clear_cache, version_key
+from dumb_pypi.records.versions import clear_cache, natural_key, version_key
 
 __all__ = ["PROJECT_STATUSES", "Project", "ProjectStatus", "file_sort_key", "group_projects"]
 
@@ -44,8 +44,23 @@ class Project(NamedTuple):
 
 
 def file_sort_key(record: Record) -> tuple[object, ...]:
-    # Within a version: wheels first, then by name.
+    # Within a version: wheels first, then by name (see _sorted_files()).
     return (version_key(record.version), record.packagetype != "bdist_wheel", record.filename)
+
+
+def _sorted_files(files: Iterable[Record]) -> list[Record]:
+    """In version order; within a version, wheels first, then by filename in
+    natural order ("py39" before "py310"), as dumb-pypi 1.15 sorts them."""
+    keyed = sorted(((file_sort_key(record), record) for record in files), key=lambda pair: pair[0])
+    ordered = [record for _, record in keyed]
+    # Natural order only matters among files of one version and kind: rare, so sorted again only there.
+    start = 0
+    for end in range(1, len(keyed) + 1):
+        if end == len(keyed) or keyed[end][0][:2] != keyed[start][0][:2]:
+            if end - start > 1:
+                ordered[start:end] = sorted(ordered[start:end], key=lambda r: (natural_key(r.filename), r.filename))
+            start = end
+    return ordered
 
 
 def _same_file(a: Record, b: Record) -> bool:
@@ -79,7 +94,7 @@ def group_projects(
             refuse(record, reason)
     statuses = statuses or {}
     projects = [
-        Project(name, sorted(by_name[name].values(), key=file_sort_key), statuses.get(name))
+        Project(name, _sorted_files(by_name[name].values()), statuses.get(name))
         for name in sorted(by_name)
     ]
     clear_cache()

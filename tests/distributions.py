@@ -16,14 +16,18 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def core_metadata(name: str, version: str, *, requires_dist: Iterable[str] = (), requires_python: str | None = None,
-                  summary: str | None = None, metadata_version: str = "2.1") -> str:
+                  summary: str | None = None, metadata_version: str = "2.1",
+                  fields: Iterable[tuple[str, str]] = (), description: str = "") -> str:
+    """`fields`: more headers, in order (("Classifier", "..."), ("Project-URL", "Docs, https://...")).
+    `description`: the message body (the long description)."""
     lines = [f"Metadata-Version: {metadata_version}", f"Name: {name}", f"Version: {version}"]
     if summary:
         lines.append(f"Summary: {summary}")
     if requires_python:
         lines.append(f"Requires-Python: {requires_python}")
     lines.extend(f"Requires-Dist: {requirement}" for requirement in requires_dist)
-    return "\n".join(lines) + "\n\n"
+    lines.extend(f"{field}: {value}" for field, value in fields)
+    return "\n".join(lines) + "\n\n" + description
 
 
 def _escape(name: str) -> str:
@@ -33,12 +37,14 @@ def _escape(name: str) -> str:
 def make_wheel(directory: str, name: str, version: str, *, requires_dist: Iterable[str] = (),
                requires_python: str | None = None, summary: str | None = None,
                modules: Mapping[str, str] | None = None, metadata_name: str | None = None,
-               metadata_version: str | None = None, tag: str = "py3-none-any") -> str:
+               metadata_version: str | None = None, tag: str = "py3-none-any",
+               fields: Iterable[tuple[str, str]] = (), description: str = "") -> str:
     """Write `{name}-{version}-{tag}.whl` into `directory`; returns its path.
 
     `modules` maps module file names to source (default: one module named
     after the project that defines VERSION). `metadata_name`/`metadata_version`
-    make a wheel whose METADATA disagrees with its filename.
+    make a wheel whose METADATA disagrees with its filename. `fields` and
+    `description`: more METADATA headers and its body (see core_metadata).
     """
     escaped = _escape(name)
     dist_info = f"{escaped}-{version}.dist-info"
@@ -46,7 +52,7 @@ def make_wheel(directory: str, name: str, version: str, *, requires_dist: Iterab
     files: dict[str, bytes] = {path: source.encode() for path, source in modules.items()}
     files[f"{dist_info}/METADATA"] = core_metadata(
         metadata_name or name, metadata_version or version, requires_dist=requires_dist,
-        requires_python=requires_python, summary=summary).encode()
+        requires_python=requires_python, summary=summary, fields=fields, description=description).encode()
     files[f"{dist_info}/WHEEL"] = f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n".encode()
     record_lines = []
     for path in sorted(files):

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from dumb_pypi.deploy.source import DeployError, open_source
+from dumb_pypi.errors import DumbPypiError, describe
 
 __all__ = ["add_arguments", "main", "run"]
 
@@ -31,6 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint-url", help="S3 DEST: endpoint of an S3-compatible store (default: AWS)")
     parser.add_argument("--jobs", type=int, default=8, help="S3 DEST: parallel uploads (default 8)")
     parser.add_argument("--dry-run", action="store_true", help="S3 DEST: print what would change, change nothing")
+    parser.add_argument("--no-wait", action="store_true",
+                        help="directory DEST: if another deploy is running there, fail at once instead of waiting")
 
 
 def _run(args: argparse.Namespace) -> str:
@@ -41,7 +44,7 @@ def _run(args: argparse.Namespace) -> str:
             raise DeployError("--rollback works for directory deploys only; for S3, deploy the older tarball again")
         from dumb_pypi.deploy.directory import rollback_directory
 
-        return rollback_directory(Path(args.locations[0]))
+        return rollback_directory(Path(args.locations[0]), wait=not args.no_wait)
     if len(args.locations) != 2:
         raise DeployError(f"expected SRC DEST, got {len(args.locations)} argument(s): {' '.join(args.locations)}")
     src, dest = args.locations
@@ -63,7 +66,7 @@ def _run(args: argparse.Namespace) -> str:
     from dumb_pypi.deploy.directory import deploy_directory
 
     with open_source(src) as tree:
-        return deploy_directory(tree, Path(dest), args.keep)
+        return deploy_directory(tree, Path(dest), args.keep, wait=not args.no_wait)
 
 
 def _log(line: str) -> None:
@@ -73,11 +76,11 @@ def _log(line: str) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         print(_run(args))
-    except DeployError as error:
+    except DumbPypiError as error:  # DeployError, another deploy holding DEST (--no-wait), ...
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"{PROG}: error: {error.filename or ''}: {error.strerror}", file=sys.stderr)
+        print(f"{PROG}: error: {describe(error)}", file=sys.stderr)
         return 1
     return 0
 

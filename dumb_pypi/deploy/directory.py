@@ -11,15 +11,15 @@ a mix. Files whose bytes the current release already has are hard-linked.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from dumb_pypi.deploy.source import MANIFEST, DeployError, Tree, load_manifest
+from dumb_pypi.output.lock import locked
+from dumb_pypi.progress import Progress
 
 __all__ = ["deploy_directory", "releases", "rollback_directory"]
 
@@ -56,15 +56,9 @@ def current_release(dest: Path) -> str | None:
     return name
 
 
-@contextmanager
-def _locked(dest: Path) -> Iterator[None]:
-    """One deploy at a time per DEST."""
-    with open(dest / ".deploy.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise DeployError(f"DEST {dest}: another deploy is running (holds {dest / '.deploy.lock'})") from None
-        yield
+def _locked(dest: Path, wait: bool) -> AbstractContextManager[None]:
+    """One deploy at a time per DEST (the build's kind of lock: see output/lock.py)."""
+    return locked(str(dest / ".deploy.lock"), f"DEST {dest}", wait=wait)
 
 
 def _prepare(dest: Path) -> None:
@@ -107,7 +101,9 @@ def _write_release(tree: Tree, staging: Path, previous: Path | None) -> int:
         for relpath, entry in old_files.items():
             reuse.setdefault(entry.sha256, previous.joinpath(*relpath.split("/")))
     linked = 0
+    progress = Progress("copying files", len(tree.files))
     for relpath, entry in sorted(tree.files.items()):
+        progress.count()
         target = staging.joinpath(*relpath.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         old = reuse.get(entry.sha256)
@@ -120,15 +116,16 @@ def _write_release(tree: Tree, staging: Path, previous: Path | None) -> int:
                 pass  # another filesystem or no hard links: copy instead
         shutil.copyfile(tree.path(relpath), target)
         os.chmod(target, 0o644)
+    progress.close()
     (staging / MANIFEST).write_bytes(tree.manifest_bytes)
     os.chmod(staging / MANIFEST, 0o644)
     return linked
 
 
-def deploy_directory(tree: Tree, dest: Path, keep: int) -> str:
+def deploy_directory(tree: Tree, dest: Path, keep: int, wait: bool = True) -> str:
     """Deploy `tree` to `dest`; returns a one-line summary."""
     _prepare(dest)
-    with _locked(dest):
+    with _locked(dest, wait):
         # Leftovers of an interrupted deploy were never visible: drop them.
         for name in os.listdir(dest / RELEASES):
             if name.startswith(_STAGING):
@@ -167,11 +164,11 @@ def _prune(dest: Path, keep: int, current: str) -> int:
     return len(doomed)
 
 
-def rollback_directory(dest: Path) -> str:
+def rollback_directory(dest: Path, wait: bool = True) -> str:
     """Point `current` at the release before it."""
     if not (dest / RELEASES).is_dir():
         raise DeployError(f"DEST {dest}: not a deploy directory (no {RELEASES}/)")
-    with _locked(dest):
+    with _locked(dest, wait):
         current = current_release(dest)
         if current is None:
             raise DeployError(f"DEST {dest}: nothing is deployed, so there is nothing to roll back")

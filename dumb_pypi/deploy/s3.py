@@ -19,6 +19,7 @@ from typing import Any
 
 from dumb_pypi.deploy.plan import PHASE_NAMES, Plan, make_plan
 from dumb_pypi.deploy.source import MANIFEST, DeployError, Entry, Tree, parse_manifest, safe_relpath
+from dumb_pypi.progress import Progress
 from dumb_pypi.serve.policy import cache_control, content_type
 
 __all__ = ["S3Url", "deploy_s3", "make_client", "parse_s3_url"]
@@ -166,8 +167,17 @@ def _upload_all(bucket: _Bucket, tree: Tree, paths: Iterable[str], jobs: int) ->
         bucket.put(relpath, body, content_type(relpath), cache_control(relpath), tree.files[relpath].sha256)
         return len(body)
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return sum(pool.map(one, list(paths)))
+    paths = list(paths)
+    progress = Progress("uploading", len(paths))
+    sent = 0
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for size in pool.map(one, paths):  # counted here, in the main thread
+                sent += size
+                progress.count()
+    finally:
+        progress.close()
+    return sent
 
 
 def deploy_s3(

@@ -8,21 +8,19 @@ broken index.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.output import MANIFEST_NAME, digest_line
+from dumb_pypi.output import manifest
 
 __all__ = ["DeployError", "Entry", "Tree", "load_manifest", "open_source", "parse_manifest", "safe_relpath"]
 
-MANIFEST = MANIFEST_NAME
+MANIFEST = manifest.MANIFEST_NAME
 _CHUNK = 1 << 20
 
 
@@ -51,45 +49,20 @@ class Tree:
 
 def safe_relpath(path: str, where: str) -> str:
     """`path` if it is a plain relative '/'-path inside the tree, else an error."""
-    parts = path.split("/")
-    if (
-        not path
-        or path.startswith("/")
-        or "\\" in path
-        or "\0" in path
-        or any(part in ("", ".", "..") for part in parts)
-    ):
-        raise DeployError(f"{where}: unsafe path {path!r} (absolute, empty part, '.', '..' or backslash)")
+    try:
+        manifest.check_path(path)
+    except manifest.ManifestError as error:
+        raise DeployError(f"{where}: {error}") from None
     return path
-
-
-def root_digest(files: dict[str, Entry]) -> str:
-    lines = "".join(digest_line(p, e.sha256, e.size) for p, e in sorted(files.items()))
-    return "sha256:" + hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
 def parse_manifest(data: bytes, where: str) -> tuple[dict[str, Entry], str]:
     """(files, root_digest) of a manifest.json's bytes; errors name `where`."""
     try:
-        doc: Any = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise DeployError(f"{where}: not valid JSON ({error})") from None
-    if not isinstance(doc, dict) or doc.get("format") != 1 or not isinstance(doc.get("files"), dict):
-        raise DeployError(f"{where}: not a dumb-pypi manifest (expected format 1 with a 'files' object)")
-    files: dict[str, Entry] = {}
-    for path, info in doc["files"].items():
-        safe_relpath(path, where)
-        if path == MANIFEST:
-            raise DeployError(f"{where}: lists {MANIFEST} itself")
-        sha = info.get("sha256") if isinstance(info, dict) else None
-        size = info.get("size") if isinstance(info, dict) else None
-        if not isinstance(sha, str) or len(sha) != 64 or not isinstance(size, int) or size < 0:
-            raise DeployError(f"{where}: entry {path!r} needs a 64-hex 'sha256' and an integer 'size'")
-        files[path] = Entry(sha.lower(), size)
-    digest = root_digest(files)
-    if doc.get("root_digest") != digest:
-        raise DeployError(f"{where}: root_digest {doc.get('root_digest')!r} does not match its files ({digest})")
-    return files, digest
+        files, digest = manifest.parse_manifest(data)
+    except manifest.ManifestError as error:
+        raise DeployError(f"{where}: {error}") from None
+    return {path: Entry(manifest.entry_sha256(entry), manifest.entry_size(entry)) for path, entry in files.items()}, digest
 
 
 def load_manifest(root: Path, where: str) -> tuple[dict[str, Entry], str, bytes]:

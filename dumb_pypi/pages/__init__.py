@@ -1,10 +1,11 @@
-"""Render every page of the index as (path, text) pairs; no I/O here.
+"""Render every page of the index; no I/O here.
 
-Project pages come first, then the root pages that link to them, which is the
-order output.py writes them in. The root pages (changelog, feed, packages.json,
-the simple and home indexes) are put together from Summaries, each project's
-share of them as UTF-8, so a partial rebuild can cut the shares of projects
-that did not change from the old pages instead of rendering every record.
+A project's pages come from its records alone (project_pages()). The root
+pages (changelog, feed, packages.json, the simple and home indexes) list
+every project: they are put together from each project's RootRows, its rows
+in them as UTF-8, so that a partial rebuild can cut the rows of projects that
+did not change out of the old pages (where root_pages() says they are)
+instead of rendering every record again.
 """
 
 from __future__ import annotations
@@ -13,26 +14,18 @@ import bisect
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from dumb_pypi.pages import legacy_json, simple_html, simple_json
 from dumb_pypi.pages.links import Links
-from dumb_pypi.pages.webui import (
-    CHANGELOG_ENTRIES_PER_PAGE,
-    Bytes,
-    Site,
-    WebUI,
-    changelog_path,
-    changelog_row,
-    home_row,
-)
+from dumb_pypi.pages.webui import Bytes, Site, WebUI
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record, dumps, record_to_json, utf8_parts
 
 __all__ = [
-    "CHANGELOG_ENTRIES_PER_PAGE", "Bytes", "Links", "Renderer", "Site", "Summary", "changelog_order",
-    "changelog_page_count", "changelog_path",
+    "CHANGELOG_ENTRIES_PER_PAGE", "Bytes", "Links", "Renderer", "RootPage", "RootRows", "Site", "changelog_order",
+    "changelog_page_count", "changelog_page_rows", "changelog_path",
 ]
 
 # A version becomes a directory name (pypi/<p>/<version>/json) only when it is
@@ -40,10 +33,10 @@ __all__ = [
 _SAFE_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+!-]{0,199}$")
 
 
-class Summary(NamedTuple):
-    """The share of the root pages of consecutive projects (in index order),
+class RootRows(NamedTuple):
+    """The rows of consecutive projects (in index order) in the root pages,
     as UTF-8: one project's, or in a partial rebuild a run of projects that
-    did not change, cut from the pages the build before wrote (state.py)."""
+    did not change, cut out of the pages the build before wrote."""
 
     names: list[str]
     file_counts: Sequence[int]  # per project
@@ -54,10 +47,30 @@ class Summary(NamedTuple):
     packages_sizes: Sequence[int]  # per project
     changelog_rows: Bytes  # a changelog row per file (but see root_pages' first_page)
     row_sizes: Sequence[int]  # per file: its changelog row's size
+    requires: list[str]  # per project: the projects its page links to when they are in the index ("a b")
+
+
+CHANGELOG_ENTRIES_PER_PAGE = 5000  # as in dumb-pypi 1.15
+
+
+def changelog_path(number: int) -> str:
+    """Changelog page `number` (from 1), from the tree's root."""
+    return f"changelog/page{number}.html"
+
+
+class RootPage(NamedTuple):
+    path: str
+    data: bytes
+    rows_at: int  # where the projects' rows start in `data` (they run for the sum of their sizes)
 
 
 def changelog_page_count(file_count: int) -> int:
     return max(1, math.ceil(file_count / CHANGELOG_ENTRIES_PER_PAGE))
+
+
+def changelog_page_rows(number: int) -> range:
+    """The places (from 0, in the changelog's order) of the rows on changelog page `number`."""
+    return range((number - 1) * CHANGELOG_ENTRIES_PER_PAGE, number * CHANGELOG_ENTRIES_PER_PAGE)
 
 
 def changelog_order(stamps: Sequence[int]) -> list[int]:
@@ -68,12 +81,25 @@ def changelog_order(stamps: Sequence[int]) -> list[int]:
 
 
 class Renderer:
-    def __init__(self, links: Links, site: Site, *, per_release_json: bool = True) -> None:
+    def __init__(self, links: Links, site: Site, *, per_release_json: bool = True,
+                 templates: str | None = None) -> None:
         self.links = links
-        self.webui = WebUI(site)
+        self.webui = WebUI(site, templates)
         self.per_release_json = per_release_json
 
-    def project_pages(self, project: Project) -> Iterator[tuple[str, str]]:
+    def _offered(self, project: Project) -> Project:
+        """The project as its pages show it: PEP 658 metadata that the index
+        cannot serve (its link leads out of the tree) is not offered."""
+        links = self.links
+        if links.pool or not any(record.metadata is not None for record in project.files):
+            return project
+        return project._replace(files=[
+            record._replace(core_metadata=None) if record.metadata is not None and links.metadata_path(record) is None
+            else record for record in project.files])
+
+    def project_pages(self, project: Project, names: Container[str]) -> Iterator[tuple[str, str]]:
+        """The pages of `project`; `names`: every project of the index (its page links those it requires)."""
+        project = self._offered(project)
         name = project.name
         links = self.links
         tails = [links.tail(record) for record in project.files]
@@ -85,7 +111,8 @@ class Renderer:
                                                             json_parts)
         if self.per_release_json:
             yield from self._release_pages(project, tails, json_parts)
-        yield f"project/{name}/index.html", self.webui.project(project, links.base(f"project/{name}", name), tails)
+        web_base = links.base(f"project/{name}", name)
+        yield f"project/{name}/index.html", self.webui.project(project, [web_base + tail for tail in tails], names)
 
     def _release_pages(self, project: Project, tails: list[str],
                        json_parts: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
@@ -102,25 +129,34 @@ class Renderer:
             yield f"{directory}/json", legacy_json.project_json(
                 release, self.links.base(directory, project.name), release_tails, release_parts)
 
-    def summary(self, project: Project) -> Summary:
+    def root_rows(self, project: Project) -> RootRows:
         links = self.links
         base = links.base("changelog", project.name)
         files = project.files
-        home = home_row(project).encode()
+        webui = self.webui
+        home = webui.home_row(project).encode()
         packages = "".join(dumps(record_to_json(record, include_metadata=False)) + "\n" for record in files).encode()
-        rows, row_sizes = utf8_parts([changelog_row(record, base + links.tail(record)) for record in files])
-        return Summary([project.name], [len(files)], [record.upload_timestamp or 0 for record in files],
-                       home, [len(home)], packages, [len(packages)], rows, row_sizes)
+        rows, row_sizes = utf8_parts([webui.changelog_row(record, base + links.tail(record)) for record in files])
+        return RootRows([project.name], [len(files)], [record.upload_timestamp or 0 for record in files],
+                        home, [len(home)], packages, [len(packages)], rows, row_sizes,
+                        [" ".join(webui.required_names(project))])
 
-    def root_pages(self, summaries: Iterable[Summary], file_count: int, timestamped: bool,
-                   files_of: Callable[[str], list[Record]], first_page: int = 1) -> Iterator[tuple[str, bytes]]:
-        """The root pages, in one pass over the summaries (in index order), so
-        that a full build never holds every project's. `timestamped`: some file
-        has an upload time (the changelog, newest first, then waits for every
-        row). `files_of(project)`: its files (the feed asks for the newest
-        few). `first_page` > 1 (no timestamps): the changelog pages before it
-        are left as they are, and the summaries' rows start with that page's
-        (their row sizes do not: they are every file's)."""
+    def static_files(self) -> list[RootPage]:
+        """The web UI's stylesheet and script (written before the pages that link them)."""
+        return [RootPage(path, data, 0) for path, data in self.webui.static_files()]
+
+    def _changelog_page(self, number: int, count: int, rows: Bytes, timestamped: bool) -> RootPage:
+        return RootPage(changelog_path(number), *self.webui.changelog_page(number, count, rows, timestamped))
+
+    def root_pages(self, all_rows: Iterable[RootRows], file_count: int, timestamped: bool,
+                   files_of: Callable[[str], list[Record]], first_page: int = 1) -> Iterator[RootPage]:
+        """The root pages, in one pass over every project's rows (in index
+        order), so that a full build never holds them all. `timestamped`: some
+        file has an upload time (the changelog, newest first, then waits for
+        every row). `files_of(project)`: its files (the feed asks for the
+        newest few). `first_page` > 1 (no timestamps): the changelog pages
+        before it are left as they are, and the rows' changelog rows start
+        with that page's (their row sizes do not: they are every file's)."""
         per_page = CHANGELOG_ENTRIES_PER_PAGE
         page_count = changelog_page_count(file_count)
         pages_done = first_page - 1
@@ -132,25 +168,25 @@ class Renderer:
         rows: list[Bytes] = []  # timestamped: every row; else the rows not on a page yet
         sizes: list[int] = []  # of each row in `rows`
         skip = (first_page - 1) * per_page  # rows on the pages left as they are
-        for summary in summaries:
-            names += summary.names
-            counts += summary.file_counts
-            home_rows.append(summary.home_rows)
-            packages.append(summary.packages_lines)
-            rows.append(summary.changelog_rows)
-            sizes += summary.row_sizes
+        for run in all_rows:
+            names += run.names
+            counts += run.file_counts
+            home_rows.append(run.home_rows)
+            packages.append(run.packages_lines)
+            rows.append(run.changelog_rows)
+            sizes += run.row_sizes
             if skip:
                 skipped = min(skip, len(sizes))
                 del sizes[:skipped]
                 skip -= skipped
             if timestamped:
-                stamps += summary.timestamps
+                stamps += run.timestamps
                 continue
             while len(sizes) >= per_page:  # a page is full: cut the rows where it ends
                 text = memoryview(rows[0] if len(rows) == 1 else b"".join(rows))
                 cut = sum(sizes[:per_page])
                 pages_done += 1
-                yield self.webui.changelog_page(pages_done, page_count, text[:cut])
+                yield self._changelog_page(pages_done, page_count, text[:cut], timestamped)
                 rows, sizes = [text[cut:]], sizes[per_page:]
         starts = list(itertools.accumulate(counts, initial=0))
         order: Sequence[int] = range(starts[-1])
@@ -161,11 +197,11 @@ class Renderer:
             rows = [text[at[i]:at[i + 1]] for i in order]
             for start in range(0, len(rows), per_page):
                 pages_done += 1
-                yield self.webui.changelog_page(pages_done, page_count, b"".join(rows[start:start + per_page]))
+                yield self._changelog_page(pages_done, page_count, b"".join(rows[start:start + per_page]), timestamped)
             rows = []
         while pages_done < page_count:  # the last page (or the only one, maybe empty)
             pages_done += 1
-            yield self.webui.changelog_page(pages_done, page_count, b"".join(rows))
+            yield self._changelog_page(pages_done, page_count, b"".join(rows), timestamped)
             rows = []
 
         files: dict[str, list[Record]] = {}
@@ -176,11 +212,11 @@ class Renderer:
                 files[names[p]] = files_of(names[p])
             return files[names[p]][i - starts[p]]
 
-        yield "feed.xml", self.webui.feed(map(numbered_file, order)).encode()
+        yield RootPage("feed.xml", self.webui.feed(map(numbered_file, order)).encode(), 0)
         packages_json = b"".join(packages)
         packages.clear()  # before the next page: memory
-        yield "packages.json", packages_json
+        yield RootPage("packages.json", packages_json, 0)
         del packages_json
-        yield "simple/index.json", simple_json.root_page(names).encode()
-        yield "simple/index.html", simple_html.root_page(names).encode()
-        yield "index.html", self.webui.home(b"".join(home_rows), len(names))
+        yield RootPage("simple/index.json", simple_json.root_page(names).encode(), 0)
+        yield RootPage("simple/index.html", simple_html.root_page(names).encode(), 0)
+        yield RootPage("index.html", *self.webui.home(b"".join(home_rows), len(names)))

@@ -8,33 +8,20 @@ from __future__ import annotations
 
 import posixpath
 import re
+from urllib.parse import quote, urlsplit
 
 from dumb_pypi.records import Record
 
 __all__ = ["Links", "pool_path", "url_quote"]
 
 _URL_SAFE_RE = re.compile(r"^[A-Za-z0-9._~!-]*$")
-_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-
-# urllib.parse is imported only when needed: ~2 ms at every start.
 
 
 def url_quote(text: str) -> str:
-    """Percent-encode a path segment (fast path for the usual safe names)."""
+    """Percent-encode a path segment (most names need nothing: they skip quote())."""
     if _URL_SAFE_RE.match(text):
         return text
-    from urllib.parse import quote
-
     return quote(text, safe="")
-
-
-def _has_scheme(url: str) -> bool:
-    """Whether urllib.parse.urlsplit(url) finds a scheme."""
-    if any(char <= " " for char in url):  # urlsplit() drops some of these first
-        from urllib.parse import urlsplit
-
-        return bool(urlsplit(url).scheme)
-    return _SCHEME_RE.match(url) is not None
 
 
 def _pool_directory(sha256: str) -> str:
@@ -60,13 +47,19 @@ class Links:
     def __init__(self, packages_url: str | None, pool: bool) -> None:
         self.pool = pool
         url = packages_url or ""
-        self._absolute = _has_scheme(url) or url.startswith("/")
+        self._absolute = bool(urlsplit(url).scheme) or url.startswith("/")
         self._url = url.rstrip("/") + "/" if url else ""
         # A relative --packages-url is seen from simple/<p>/ (as in dumb-pypi).
         # When it climbs out of simple/ it names one place for every project.
         probe = posixpath.normpath(posixpath.join("simple/x", url or "."))
         self._shared_target = None if probe.startswith("simple/") or probe == "simple" else probe
         self._cache: dict[int, str] = {}
+
+    def _target(self, project: str) -> str:
+        """Where the files are, relative to the tree's root (maybe outside it: "../...")."""
+        if self._shared_target is not None:
+            return self._shared_target
+        return posixpath.normpath(posixpath.join(f"simple/{project}", self._url))
 
     def base(self, directory: str, project: str) -> str:
         """What precedes a file's tail() on a page in `directory`."""
@@ -80,7 +73,7 @@ class Links:
             if cached is None:
                 cached = self._cache[depth] = self._relative(self._shared_target, directory)
             return cached
-        return self._relative(posixpath.normpath(posixpath.join(f"simple/{project}", self._url)), directory)
+        return self._relative(self._target(project), directory)
 
     @staticmethod
     def _relative(target: str, directory: str) -> str:
@@ -92,3 +85,16 @@ class Links:
         if self.pool:
             return f"{_pool_directory(record.sha256 or '')}/{url_quote(record.filename)}"
         return url_quote(record.filename)
+
+    def metadata_path(self, record: Record) -> str | None:
+        """Where in the tree the file's PEP 658 metadata goes (its link plus
+        ".metadata"), or None when the link leads out of the tree: the index
+        cannot serve it there, so the pages do not offer it."""
+        if self.pool:
+            return pool_path(record) + ".metadata"
+        if self._absolute:
+            return None
+        target = self._target(record.name)
+        if target == ".." or target.startswith("../"):
+            return None
+        return posixpath.normpath(f"{target}/{record.filename}.metadata")

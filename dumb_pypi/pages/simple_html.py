@@ -1,54 +1,51 @@
 """PEP 503 HTML pages (with PEP 592, 629, 658/714 and 792 attributes).
 
-Pages are built with plain string formatting: they are small, fixed in shape
-(PEP 833 froze the HTML form) and there are tens of thousands of them.
+Built from Html templates (markup.py), not Jinja2: they are small, fixed in
+shape (PEP 833 froze the HTML form) and there are tens of thousands of them.
 """
 
 from __future__ import annotations
 
-from dumb_pypi.pages.markup import escape
+from dumb_pypi.pages.markup import Html, Markup, join
 from dumb_pypi.projects import Project
 
 __all__ = ["REPOSITORY_VERSION", "project_page", "root_page"]
 
 REPOSITORY_VERSION = "1.4"
 
-_HEAD = (
-    "<!DOCTYPE html>\n<html>\n<head>\n"
-    f'<meta name="pypi:repository-version" content="{REPOSITORY_VERSION}">\n'
-)
+_HEAD = Html('<!DOCTYPE html>\n<html>\n<head>\n<meta name="pypi:repository-version" content="{}">\n')(
+    REPOSITORY_VERSION)
+_ROOT = Html("{}<title>Simple index</title>\n</head>\n<body>\n{}</body>\n</html>\n")
+_ROOT_LINK = Html('<a href="{0}/">{0}</a><br>\n')
+_STATUS = Html('<meta name="pypi:project-status" content="{}">\n')
+_STATUS_REASON = Html('<meta name="pypi:project-status-reason" content="{}">\n')
+_PROJECT = Html("{}<title>Links for {}</title>\n</head>\n<body>\n<h1>Links for {}</h1>\n{}</body>\n</html>\n")
+_LINK = Html('<a href="{}"{}>{}</a><br>\n')
+_REQUIRES_PYTHON = Html(' data-requires-python="{}"')
+# PEP 714's name, plus PEP 658's for older pip and rules_python.
+_CORE_METADATA = Html(' data-core-metadata="{0}" data-dist-info-metadata="{0}"')
+_YANKED = Html(' data-yanked="{}"')  # always valued: pip ignores a bare data-yanked
+_NOTHING = Markup("")
 
 
 def root_page(names: list[str]) -> str:
-    links = "".join(f'<a href="{name}/">{name}</a><br>\n' for name in names)
-    return f"{_HEAD}<title>Simple index</title>\n</head>\n<body>\n{links}</body>\n</html>\n"
+    return _ROOT(_HEAD, _ROOT_LINK.each(names))
 
 
 def project_page(project: Project, base: str, tails: list[str]) -> str:
     """The page pip reads: one link per file, newest last (as PyPI does)."""
-    name = project.name
     head = [_HEAD]
     if project.status is not None:
-        head.append(f'<meta name="pypi:project-status" content="{escape(project.status.status)}">\n')
+        head.append(_STATUS(project.status.status))
         if project.status.reason:
-            head.append(f'<meta name="pypi:project-status-reason" content="{escape(project.status.reason)}">\n')
-    lines = []
+            head.append(_STATUS_REASON(project.status.reason))
+    links = []
     for record, tail in zip(project.files, tails):
-        href = escape(base + tail)
-        if record.hash:
-            href += "#" + record.hash
-        attributes = ""
-        if record.requires_python:
-            attributes += f' data-requires-python="{escape(record.requires_python)}"'
-        if record.core_metadata:
-            value = escape(record.core_metadata)
-            # PEP 714's name, plus PEP 658's for older pip and rules_python.
-            attributes += f' data-core-metadata="{value}" data-dist-info-metadata="{value}"'
-        if record.yanked_reason is not None:
-            # Always valued: pip ignores a bare data-yanked.
-            attributes += f' data-yanked="{escape(record.yanked_reason)}"'
-        lines.append(f'<a href="{href}"{attributes}>{escape(record.filename)}</a><br>\n')
-    return (
-        f"{''.join(head)}<title>Links for {name}</title>\n</head>\n<body>\n"
-        f"<h1>Links for {name}</h1>\n{''.join(lines)}</body>\n</html>\n"
-    )
+        attributes = join((
+            _REQUIRES_PYTHON(record.requires_python) if record.requires_python else _NOTHING,
+            _CORE_METADATA(record.core_metadata) if record.core_metadata else _NOTHING,
+            _YANKED(record.yanked_reason) if record.yanked_reason is not None else _NOTHING,
+        ))
+        href = base + tail + ("#" + record.hash if record.hash else "")
+        links.append(_LINK(href, attributes, record.filename))
+    return _PROJECT(join(head), project.name, project.name, join(links))

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from dumb_pypi.projects import Project
-from dumb_pypi.records import Record, dumps, json_safe
+from dumb_pypi.records import Record, dumps
 
 __all__ = ["API_VERSION", "project_page", "root_page", "upload_time"]
 
@@ -22,11 +22,7 @@ def upload_time(timestamp: int) -> str:
 
 
 def root_page(names: list[str]) -> str:
-    if not json_safe("".join(names)):
-        return dumps({"meta": {"api-version": API_VERSION}, "projects": [{"name": name} for name in names]})
-    # What dumps() writes, without 8k dicts through the encoder.
-    projects = '{"name":"' + '"},{"name":"'.join(names) + '"}' if names else ""
-    return f'{{"meta":{{"api-version":"{API_VERSION}"}},"projects":[{projects}]}}'
+    return dumps({"meta": {"api-version": API_VERSION}, "projects": [{"name": name} for name in names]})
 
 
 def _metadata_value(core_metadata: str) -> Any:

@@ -46,6 +46,10 @@ def _q(first: str, second: str) -> str:
     return f"^(\\d*)(?:{alternatives})"
 
 
+def _block(*lines: str) -> str:
+    return "\n".join(lines)
+
+
 def _params_map(kind: str, enabled: bool) -> str:
     """Map $http_accept -> "" (range absent) or "x<parameters>" (present)."""
     cap = f"dumb_pypi_p_{kind}"
@@ -93,65 +97,54 @@ def negotiation_maps(json_enabled: bool) -> str:
         _params_map("textany", True),
         _params_map("any", True),
         # text/html's parameters: the most specific range present wins.
-        "\n".join(
-            [
-                "map $dumb_pypi_acc_texthtml|$dumb_pypi_acc_textany|$dumb_pypi_acc_any"
-                " $dumb_pypi_acc_thtml {",
-                '    "~^(?<dumb_pypi_h1>x[^|]*)\\|" $dumb_pypi_h1;',
-                '    "~^\\|(?<dumb_pypi_h2>x[^|]*)\\|" $dumb_pypi_h2;',
-                '    "~^\\|\\|(?<dumb_pypi_h3>x.*)$" $dumb_pypi_h3;',
-                '    default "";',
-                "}",
-            ]
+        _block(
+            "map $dumb_pypi_acc_texthtml|$dumb_pypi_acc_textany|$dumb_pypi_acc_any $dumb_pypi_acc_thtml {",
+            '    "~^(?<dumb_pypi_h1>x[^|]*)\\|" $dumb_pypi_h1;',
+            '    "~^\\|(?<dumb_pypi_h2>x[^|]*)\\|" $dumb_pypi_h2;',
+            '    "~^\\|\\|(?<dumb_pypi_h3>x.*)$" $dumb_pypi_h3;',
+            '    default "";',
+            "}",
         ),
         _qvalue_map("json", "$dumb_pypi_acc_json"),
         _qvalue_map("vhtml", "$dumb_pypi_acc_vhtml"),
         _qvalue_map("thtml", "$dumb_pypi_acc_thtml"),
         # JSON vs the versioned HTML type; a tie goes to JSON.
-        "\n".join(
-            [
-                'map "$dumb_pypi_q_vhtml $dumb_pypi_q_json" $dumb_pypi_best {',
-                f'    "~{_q("vhtml", "json")}" vhtml;',
-                "    default json;",
-                "}",
-            ]
+        _block(
+            'map "$dumb_pypi_q_vhtml $dumb_pypi_q_json" $dumb_pypi_best {',
+            f'    "~{_q("vhtml", "json")}" vhtml;',
+            "    default json;",
+            "}",
         ),
-        "\n".join(
-            [
-                'map "$dumb_pypi_best $dumb_pypi_q_json $dumb_pypi_q_vhtml" $dumb_pypi_best_q {',
-                '    "~^json (?<dumb_pypi_bq1>\\d+)" $dumb_pypi_bq1;',
-                '    "~^vhtml \\d+ (?<dumb_pypi_bq2>\\d+)" $dumb_pypi_bq2;',
-                "    default 0000;",
-                "}",
-            ]
+        _block(
+            'map "$dumb_pypi_best $dumb_pypi_q_json $dumb_pypi_q_vhtml" $dumb_pypi_best_q {',
+            '    "~^json (?<dumb_pypi_bq1>\\d+)" $dumb_pypi_bq1;',
+            '    "~^vhtml \\d+ (?<dumb_pypi_bq2>\\d+)" $dumb_pypi_bq2;',
+            "    default 0000;",
+            "}",
         ),
         # The winner above vs text/html; a tie goes to the versioned type,
         # unless neither is acceptable at all.
-        "\n".join(
-            [
-                'map "$dumb_pypi_q_thtml $dumb_pypi_best_q $dumb_pypi_best" $dumb_pypi_format_accept {',
-                '    "~^\\d+ 0000 " thtml;',
-                f'    "~{_q("thtml", "best")}" thtml;',
-                '    "~ (?<dumb_pypi_fmt>json|vhtml)$" $dumb_pypi_fmt;',
-                "    default thtml;",
-                "}",
-            ]
+        _block(
+            'map "$dumb_pypi_q_thtml $dumb_pypi_best_q $dumb_pypi_best" $dumb_pypi_format_accept {',
+            '    "~^\\d+ 0000 " thtml;',
+            f'    "~{_q("thtml", "best")}" thtml;',
+            '    "~ (?<dumb_pypi_fmt>json|vhtml)$" $dumb_pypi_fmt;',
+            "    default thtml;",
+            "}",
         ),
         # PEP 691's optional ?format= URL parameter overrides Accept.
-        "\n".join(
-            [
-                'map "$arg_format|$dumb_pypi_format_accept" $dumb_pypi_format {',
-                *(
-                    ['    "~*^application/vnd\\.pypi\\.simple\\.(?:v1|latest)(?:\\+|%2B)json\\|" json;']
-                    if json_enabled
-                    else []
-                ),
-                '    "~*^application/vnd\\.pypi\\.simple\\.(?:v1|latest)(?:\\+|%2B)html\\|" vhtml;',
-                '    "~*^text/html\\|" thtml;',
-                '    "~\\|(?<dumb_pypi_fa>\\w+)$" $dumb_pypi_fa;',
-                "    default thtml;",
-                "}",
-            ]
+        _block(
+            'map "$arg_format|$dumb_pypi_format_accept" $dumb_pypi_format {',
+            *(
+                ['    "~*^application/vnd\\.pypi\\.simple\\.(?:v1|latest)(?:\\+|%2B)json\\|" json;']
+                if json_enabled
+                else []
+            ),
+            '    "~*^application/vnd\\.pypi\\.simple\\.(?:v1|latest)(?:\\+|%2B)html\\|" vhtml;',
+            '    "~*^text/html\\|" thtml;',
+            '    "~\\|(?<dumb_pypi_fa>\\w+)$" $dumb_pypi_fa;',
+            "    default thtml;",
+            "}",
         ),
         "\n".join(
             ["map $dumb_pypi_format $dumb_pypi_file {"]

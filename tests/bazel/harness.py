@@ -46,7 +46,7 @@ def copy_checkout(dest: Path, source: Path = REPO, entries: Sequence[str] = CHEC
     return dest
 
 
-_PROCESSES = re.compile(r"INFO: \d+ process(?:es)?(?:: (.*))?\.$", re.M)
+_PROCESSES = re.compile(r"INFO: \d+ process(?:es)?(?:: (.*))?\.$", re.MULTILINE)
 
 # Spawn kinds that did not run a command on this machine.
 NOT_EXECUTED = ("internal", "remote cache hit")

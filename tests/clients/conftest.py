@@ -9,17 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sys
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "serve"))
-
 from distributions import make_wheel
-from support import SERVE_HOME, Index, Nginx, build_index, run_nginx
+from support.servers import SERVE_HOME, Index, Nginx, build_index, run_nginx
 
 # (format, client, case) -> "pass" | "FAIL" | "n/a: reason"
 RESULTS: dict[tuple[str, str, str], str] = {}

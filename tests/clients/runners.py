@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from support import SERVE_HOME, missing, tool
+from support.servers import SERVE_HOME, missing, tool
 
 CLIENTS = ("pip", "uv", "pex", "pex-pip", "poetry", "pdm")
 

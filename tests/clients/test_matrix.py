@@ -19,7 +19,7 @@ from typing import Callable
 
 import pytest
 from runners import CLIENTS, INSTALL, LOCK, RESOLVE, Run
-from support import Index, Nginx
+from support.servers import Index, Nginx
 
 pytestmark = pytest.mark.clients
 

@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from core_support import run_cli
 from distributions import make_sdist, make_wheel
+from support.trees import read_tree
 
 JOBS = ("1", "2", "3")
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +35,7 @@ def test_same_tree_tarball_and_manifest_for_any_jobs(dists: Path, tmp_path: Path
         work = tmp_path / jobs
         run_cli("--package-dir", dists, "--pool", "--output-dir", work / "out", "--tarball", work / "t.tar.gz",
                 "--manifest", work / "manifest.json", "--jobs", jobs)
-        trees[jobs] = (_tree(work / "out"), (work / "t.tar.gz").read_bytes(), (work / "manifest.json").read_bytes())
+        trees[jobs] = (read_tree(work / "out"), (work / "t.tar.gz").read_bytes(), (work / "manifest.json").read_bytes())
     assert trees["1"][0]["manifest.json"] == trees["1"][2]
     assert trees["2"] == trees["1"]
     assert trees["3"] == trees["1"]
@@ -52,14 +51,14 @@ def test_same_tree_for_any_jobs_on_real_names_full_and_partial(tmp_path: Path, h
     for jobs in JOBS:
         out = tmp_path / f"out{jobs}"
         run_cli("--package-list", tmp_path / "old.txt", "--output-dir", out, *common, "--jobs", jobs)
-        full = _tree(out)
+        full = read_tree(out)
         run_cli("--package-list", tmp_path / "new.txt", "--previous-package-list", tmp_path / "old.txt",
                 "--output-dir", out, *common, "--jobs", jobs)
-        trees[jobs] = (full, _tree(out))
+        trees[jobs] = (full, read_tree(out))
     assert trees["2"] == trees["1"]
     assert trees["3"] == trees["1"]
     run_cli("--package-list", tmp_path / "new.txt", "--output-dir", tmp_path / "fresh", *common)
-    assert trees["2"][1] == _tree(tmp_path / "fresh")
+    assert trees["2"][1] == read_tree(tmp_path / "fresh")
 
 
 def _bad_pool_input(dists: Path, tmp_path: Path) -> list[str]:
@@ -82,12 +81,12 @@ def test_worker_error_is_the_same_one_line_error(dists: Path, tmp_path: Path, ex
         out = tmp_path / f"out{jobs}"
         if existing:
             run_cli("--package-dir", dists, "--pool", "--output-dir", out)
-        before = _tree(out) if existing else None
+        before = read_tree(out) if existing else None
         result = run_cli(*args, "--output-dir", out, "--jobs", jobs, check=False)
         assert result.returncode == 1, result.stderr
         errors[jobs] = result.stderr.replace(str(out), "OUT")
         if existing:
-            assert _tree(out) == before  # the failing file's project comes before any root page
+            assert read_tree(out) == before  # the failing file's project comes before any root page
             assert not (out / ".dumb-pypi-tmp").exists()
         else:
             assert not out.exists()

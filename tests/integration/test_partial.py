@@ -12,16 +12,15 @@ from pathlib import Path
 
 import pytest
 from core_support import run_cli
+from support.trees import read_tree
 
 from dumb_pypi import cli, records
+from dumb_pypi.incremental.state import STATE_NAME
 from dumb_pypi.pages.webui import WebUI
-from dumb_pypi.state import STATE_NAME
 
 COMMON = ["--packages-url", "https://files.example.com/"]
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _line(filename: str, **fields: object) -> str:
@@ -63,7 +62,7 @@ def test_partial_rebuild_gives_the_full_build(tmp_path: Path, step: str) -> None
     partial = run_cli("--package-list-json", new, "--previous-package-list-json", old,
                       "--output-dir", tmp_path / "partial", *COMMON)
     full = run_cli("--package-list-json", new, "--output-dir", tmp_path / "full", *COMMON)
-    assert _tree(tmp_path / "partial") == _tree(tmp_path / "full")  # the state too: it is deterministic
+    assert read_tree(tmp_path / "partial") == read_tree(tmp_path / "full")  # the state too: it is deterministic
     # Every refused line is named again, with the new list's line numbers.
     assert partial.stderr == full.stderr
     assert "not json at all" not in partial.stderr and "malformed JSON" in partial.stderr
@@ -91,7 +90,7 @@ def test_partial_rebuild_parses_only_what_changed(tmp_path: Path, huge_list: lis
         return real(filename, **fields)
 
     monkeypatch.setattr(records, "record_from_filename", counting)
-    monkeypatch.setattr("dumb_pypi.inputs.record_from_filename", counting)
+    monkeypatch.setattr("dumb_pypi.inputs.lists.record_from_filename", counting)
     unchanged = (out / "simple" / lines[0].split("-")[0].lower() / "index.html").stat().st_mtime_ns
     assert cli.main(["--package-list", str(new), "--previous-package-list", str(old), "--output-dir", str(out),
                      *COMMON]) == 0
@@ -103,7 +102,7 @@ def test_partial_rebuild_parses_only_what_changed(tmp_path: Path, huge_list: lis
     assert (out / "simple" / lines[0].split("-")[0].lower() / "index.html").stat().st_mtime_ns == unchanged
     monkeypatch.undo()
     run_cli("--package-list", new, "--output-dir", tmp_path / "full", *COMMON)
-    assert _tree(out) == _tree(tmp_path / "full")
+    assert read_tree(out) == read_tree(tmp_path / "full")
 
 
 def test_the_feed_reads_unchanged_projects_whole(tmp_path: Path) -> None:
@@ -118,7 +117,7 @@ def test_the_feed_reads_unchanged_projects_whole(tmp_path: Path) -> None:
             *COMMON)
     run_cli("--package-list-json", new, "--output-dir", tmp_path / "full", *COMMON)
     assert "<title>alpha 1.1</title>" in (tmp_path / "partial" / "feed.xml").read_text()
-    assert _tree(tmp_path / "partial") == _tree(tmp_path / "full")
+    assert read_tree(tmp_path / "partial") == read_tree(tmp_path / "full")
 
 
 def test_a_list_with_other_line_breaks_is_built_in_full(tmp_path: Path) -> None:
@@ -133,11 +132,16 @@ def test_a_list_with_other_line_breaks_is_built_in_full(tmp_path: Path) -> None:
     run_cli("--package-list", new, "--previous-package-list", old, "--output-dir", out, *COMMON)
     run_cli("--package-list", new, "--output-dir", tmp_path / "full", *COMMON)
     assert (out / "simple" / "beta" / "index.html").is_file() and (out / "simple" / "gamma" / "index.html").is_file()
-    assert _tree(out) == _tree(tmp_path / "full")
+    assert read_tree(out) == read_tree(tmp_path / "full")
 
 
-@pytest.mark.parametrize("change", ["other settings", "manifest changed", "state damaged"])
-def test_a_state_that_does_not_match_is_not_used(tmp_path: Path, change: str) -> None:
+ROOT_PAGES = ("index.html", "feed.xml", "packages.json", "simple/index.html", "simple/index.json",
+              "changelog/page1.html")
+
+
+@pytest.mark.parametrize("change", ["other settings", "manifest changed", "state damaged", "root page edited"])
+def test_without_a_usable_state_only_what_changed_is_written(tmp_path: Path, change: str) -> None:
+    # dumb-pypi 1.15's contract: the changed projects' pages and the root pages; the rest is left alone.
     old, new = tmp_path / "old.txt", tmp_path / "new.txt"
     old.write_text("alpha-1.0.tar.gz\nbeta-1.0.tar.gz\n")
     new.write_text("alpha-1.0.tar.gz\nbeta-1.0.tar.gz\ngamma-1.0.tar.gz\n")
@@ -151,31 +155,21 @@ def test_a_state_that_does_not_match_is_not_used(tmp_path: Path, change: str) ->
         (out / "manifest.json").write_text(manifest.replace(digest, "sha256:" + "0" * 64))
     if change == "state damaged":
         (out / STATE_NAME).write_bytes((out / STATE_NAME).read_bytes()[:1000])
+    if change == "root page edited":
+        page = out / "changelog" / "page1.html"
+        page.write_text(page.read_text().replace("<tbody>", "<tbodx>"))  # same size
+    before = read_tree(out)
     run_cli("--package-list", new, "--previous-package-list", old, "--output-dir", out, *title, *COMMON)
     run_cli("--package-list", new, "--output-dir", tmp_path / "full", *title, *COMMON)
-    assert _tree(out) == _tree(tmp_path / "full")
-
-
-def test_a_changelog_page_edited_in_place_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr("dumb_pypi.pages.CHANGELOG_ENTRIES_PER_PAGE", 7)
-    old = _paged_list(tmp_path / "old.jsonl", PAGED, False)
-    new = _paged_list(tmp_path / "new.jsonl", PAGED_STEPS["add a file to the last project"], False)
-    out = tmp_path / "out"
-    assert cli.main(["--package-list-json", str(old), "--output-dir", str(out), *COMMON]) == 0
-    page = out / "changelog" / "page4.html"
-    page.write_text(page.read_text().replace("<tbody>", "<tbodx>"))  # same size, rows no longer found
-    before = _tree(out)
-    capsys.readouterr()
-    assert cli.main(["--package-list-json", str(new), "--previous-package-list-json", str(old),
-                     "--output-dir", str(out), *COMMON]) == 1
-    assert "changelog/page4.html: not the page the last build wrote" in capsys.readouterr().err
-    del before[STATE_NAME]
-    assert _tree(out) == before  # nothing written; the state is gone: the next build is a full one
-    assert cli.main(["--package-list-json", str(new), "--previous-package-list-json", str(old),
-                     "--output-dir", str(out), *COMMON]) == 0
-    assert cli.main(["--package-list-json", str(new), "--output-dir", str(tmp_path / "full"), *COMMON]) == 0
-    assert _tree(out) == _tree(tmp_path / "full")
+    after, full = read_tree(out), read_tree(tmp_path / "full")
+    assert not (out / STATE_NAME).exists()  # the next build with a previous list works the same way
+    written = {path for path in after if after[path] != before.get(path)}
+    assert {path for path in written if not path.startswith(("pypi/gamma/", "simple/gamma/", "project/gamma/"))} \
+        == {*ROOT_PAGES, *(["manifest.json"] if change != "manifest changed" else [])}
+    assert all(after[path] == full[path] for path in written if path != "manifest.json")
+    assert all(after[path] == before[path] for path in after if path.startswith(("simple/alpha/", "project/beta/")))
+    if change in ("root page edited", "state damaged"):  # then the settings did not change: as a full build
+        assert after == {path: data for path, data in full.items() if path != STATE_NAME}
 
 
 @pytest.mark.parametrize("timestamps", [False, True])
@@ -233,16 +227,16 @@ def test_partial_rebuild_over_changelog_pages(tmp_path: Path, monkeypatch: pytes
     rendered: list[int] = []
     real = WebUI.changelog_page
 
-    def counting(self: WebUI, number: int, count: int, rows: bytes) -> tuple[str, bytes]:
+    def counting(self: WebUI, number: int, count: int, rows: bytes, timestamped: bool) -> tuple[bytes, int]:
         rendered.append(number)
-        return real(self, number, count, rows)
+        return real(self, number, count, rows, timestamped)
 
     monkeypatch.setattr(WebUI, "changelog_page", counting)
     assert cli.main(["--package-list-json", str(new), "--previous-package-list-json", str(old),
                      "--output-dir", str(out), *COMMON]) == 0
     monkeypatch.setattr(WebUI, "changelog_page", real)
     assert cli.main(["--package-list-json", str(new), "--output-dir", str(full), *COMMON]) == 0
-    assert _tree(out) == _tree(full)
+    assert read_tree(out) == read_tree(full)
     # Page 1 (p1, p2, part of p3) comes before every change; the steps that
     # add a file keep the number of pages (26 files, then 27: 4 pages).
     kept = not timestamps and step.startswith("add")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from core_support import cli_env, run_cli
 from distributions import make_sdist, make_wheel
+from support.trees import read_tree
 
 GOLDEN = Path(__file__).parent / "golden"
 # The API surfaces clients read are compared byte for byte; the web UI by path only,
@@ -27,8 +28,6 @@ GOLDEN = Path(__file__).parent / "golden"
 GOLDEN_CONTENT = ("simple/", "pypi/", "packages.json")
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _root_digest(tree: Path) -> str:
@@ -41,7 +40,7 @@ def test_golden_tree(tmp_path: Path) -> None:
     run_cli("--package-list-json", GOLDEN / "input.jsonl", "--packages-url", "https://files.example.com/pkgs/",
             "--output-dir", out, "--title", "Golden <index>", "--generate-timestamp",
             env=cli_env(SOURCE_DATE_EPOCH="1700000000"))
-    tree = _tree(out)
+    tree = read_tree(out)
     paths = "".join(f"{path}\n" for path in tree)
     expected = GOLDEN / "expected"
     if os.environ.get("DUMB_PYPI_UPDATE_GOLDEN"):
@@ -52,7 +51,7 @@ def test_golden_tree(tmp_path: Path) -> None:
                 (expected / path).write_bytes(data)
         (GOLDEN / "paths.txt").write_text(paths)
     assert paths == (GOLDEN / "paths.txt").read_text(), "the tree's paths changed (see module docstring)"
-    golden = _tree(expected)
+    golden = read_tree(expected)
     assert golden, "no golden files: run with DUMB_PYPI_UPDATE_GOLDEN=1"
     for path, data in golden.items():
         assert tree[path].decode() == data.decode(), f"{path} differs from golden/expected/{path}"
@@ -79,12 +78,12 @@ def test_same_bytes_whatever_the_path_order_clock_and_locale(dists: list[Path], 
                 "--manifest", work / "manifest.json", cwd=work, env=cli_env(TZ=tz, LANG=lang, LC_ALL=lang))
         results.append(work)
     first, second = results
-    assert _tree(first / "out") == _tree(second / "out")
+    assert read_tree(first / "out") == read_tree(second / "out")
     assert (first / "index.tar.gz").read_bytes() == (second / "index.tar.gz").read_bytes()
     assert (first / "manifest.json").read_bytes() == (first / "out" / "manifest.json").read_bytes()
     # The manifest says what is in the tree, and its root digest is computed as documented.
     manifest = json.loads((first / "manifest.json").read_text())
-    tree = _tree(first / "out")
+    tree = read_tree(first / "out")
     del tree["manifest.json"]
     assert {p: {"sha256": hashlib.sha256(d).hexdigest(), "size": len(d)} for p, d in tree.items()} == manifest["files"]
     lines = "".join(f"{e['sha256']} {e['size']} {p}\n" for p, e in sorted(manifest["files"].items()))
@@ -102,7 +101,7 @@ def test_tarball_holds_the_tree_and_nothing_personal(dists: list[Path], tmp_path
         assert {(m.uid, m.gid, m.uname, m.gname) for m in members} == {(0, 0, "", "")}
         assert len({m.mtime for m in members}) == 1
         contents = {m.name: archive.extractfile(m).read() for m in members if m.isfile()}  # type: ignore[union-attr]
-    assert contents == _tree(tmp_path / "out")
+    assert contents == read_tree(tmp_path / "out")
 
 
 def test_partial_rebuild_equals_full_build(tmp_path: Path, huge_list: list[str]) -> None:
@@ -117,7 +116,7 @@ def test_partial_rebuild_equals_full_build(tmp_path: Path, huge_list: list[str])
             "--output-dir", tmp_path / "partial", *common)
     run_cli("--package-list", tmp_path / "new.txt", "--output-dir", tmp_path / "full", *common)
     assert _root_digest(tmp_path / "partial") == _root_digest(tmp_path / "full")
-    assert _tree(tmp_path / "partial") == _tree(tmp_path / "full")
+    assert read_tree(tmp_path / "partial") == read_tree(tmp_path / "full")
 
 
 def test_rebuild_without_changes_touches_nothing(dists: list[Path], tmp_path: Path) -> None:

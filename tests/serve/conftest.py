@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import Index, Nginx, S3Server, build_index, run_nginx, run_seaweedfs
+from support.servers import Index, Nginx, S3Server, build_index, run_nginx, run_seaweedfs
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from support import MATRIX_DISTS, Dist, Index, build_index, dumb_pypi, get, run_nginx
+from support.servers import MATRIX_DISTS, Dist, Index, build_index, dumb_pypi, get, run_nginx
 
 pytestmark = pytest.mark.serve
 

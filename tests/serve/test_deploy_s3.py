@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import MATRIX_DISTS, REPO, Dist, Index, S3Server, build_index, dumb_pypi, manifest, missing
+from support.servers import MATRIX_DISTS, REPO, Dist, Index, S3Server, build_index, dumb_pypi, manifest, missing
 
 pytestmark = pytest.mark.serve
 

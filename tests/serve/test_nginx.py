@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from support import Index, Nginx, dumb_pypi, get, manifest, nginx_bin
+from support.servers import Index, Nginx, dumb_pypi, get, manifest, nginx_bin
 
 pytestmark = pytest.mark.serve
 
@@ -234,7 +234,7 @@ def test_standalone_config_runs_as_a_normal_user(index: Index, tmp_path: Path) -
     import pwd
     import shutil as sh
 
-    from support import free_port, stop, wait_for_port
+    from support.servers import free_port, stop, wait_for_port
 
     if os.geteuid() != 0:
         runner: list[str] = []  # already a normal user

@@ -18,9 +18,8 @@ from packaging.utils import (
 from packaging.version import Version
 
 from dumb_pypi.errors import InvalidFilename
-from dumb_pypi.filenames import canonical_name, parse_filename
 from dumb_pypi.records import record_from_filename
-
+from dumb_pypi.records.filenames import canonical_name, parse_filename
 
 
 @pytest.mark.parametrize(("filename", "name", "version", "packagetype"), [

@@ -10,7 +10,7 @@ import pytest
 from distributions import make_sdist, make_wheel
 
 from dumb_pypi.errors import InvalidDistribution
-from dumb_pypi.inspect import inspect_file
+from dumb_pypi.inputs.files import inspect_file
 
 
 def test_wheel(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from array import array
 
 import pytest
 
-from dumb_pypi import linediff
-from dumb_pypi.linediff import KEY_TYPE, ListLines
+from dumb_pypi.incremental import linediff
+from dumb_pypi.incremental.linediff import KEY_TYPE, ListLines
 
 
 def _listing(lines: list[str], ending: str = "\n", last_break: bool = True) -> ListLines:
@@ -124,12 +124,12 @@ def test_keys_are_set_and_cleared() -> None:
     listing = _listing(["a-1.0.tar.gz", "b-1.0.tar.gz", "a-2.0.tar.gz"])
     keys = array(KEY_TYPE, bytes(len(listing.keys) * listing.keys.itemsize))
 
-    class Named:  # what keyed() reads of a record
+    class Named:  # what set_keys() reads of a record
         def __init__(self, name: str) -> None:
             self.name = name
 
     named = [(1, Named("a")), (2, Named("b")), (3, Named("a"))]
-    assert [r.name for r in linediff.keyed(keys, named)] == ["a", "b", "a"]  # type: ignore[arg-type]
+    assert [r.name for r in linediff.set_keys(keys, named)] == ["a", "b", "a"]  # type: ignore[arg-type]
     assert keys == listing.keys
     linediff.clear_keys(keys, ["a"])
     assert list(keys) == [0, linediff.project_key("b"), 0]

@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from dumb_pypi.output import MANIFEST_NAME, TreeWriter, entry_sha256, read_manifest
+from dumb_pypi.output.manifest import MANIFEST_NAME, chunked_lines, entry_sha256, read_manifest
+from dumb_pypi.output.tree import TreeWriter
 
 
 def test_manifest_round_trip_and_root_digest(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    files = {"index.html": b"<html>", 'simple/we"ird \\ é/index.html': b"x", "packages.json": b""}
+    files = {"index.html": b"<html>", 'simple/we"ird é/index.html': b"x", "packages.json": b""}
     writer = TreeWriter(str(out))
     for path, data in files.items():
         writer.write(path, data)
-    digest = writer.finish()
+    digest = writer.finish(chunked_lines(writer.files))
     document = json.loads((out / MANIFEST_NAME).read_text())
     assert document["format"] == 1 and document["root_digest"] == digest
     assert document["files"] == {p: {"sha256": hashlib.sha256(d).hexdigest(), "size": len(d)} for p, d in files.items()}
@@ -42,11 +43,11 @@ def test_update_removes_stale_files_only(tmp_path: Path) -> None:
     first = TreeWriter(str(out))
     first.write("simple/a/index.html", b"a")
     first.write("simple/b/index.html", b"b")
-    first.finish()
+    first.finish(chunked_lines(first.files))
     (out / "simple" / "b" / "notes.txt").write_text("the user's own file")
     second = TreeWriter(str(out))
     second.write("simple/a/index.html", b"a")
-    second.finish()
+    second.finish(chunked_lines(second.files))
     assert not (out / "simple" / "b" / "index.html").exists()
     assert (out / "simple" / "b" / "notes.txt").read_text() == "the user's own file"
     assert not (out / ".dumb-pypi-tmp").exists()

@@ -1,4 +1,4 @@
-"""dumb_pypi.workers: shares, results, and every way a worker can fail."""
+"""dumb_pypi.build.workers: shares, results, and every way a worker can fail."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from dumb_pypi import workers
+from dumb_pypi.build import workers
 from dumb_pypi.errors import DumbPypiError
 
 pytestmark = pytest.mark.skipif(not workers.CAN_FORK, reason="no fork() here")
@@ -31,7 +31,7 @@ def _total(share: Iterable[int]) -> int:
 
 
 def test_results_in_start_order() -> None:
-    with workers.Pool[int]() as pool:
+    with workers.Workers[int]() as pool:
         pool.start([1, 2, 3], _total)
         pool.start([10, 20], _total)
         assert list(pool.results()) == [6, 30]
@@ -55,20 +55,20 @@ def _exits(share: Iterable[int]) -> int:
 
 
 def test_a_workers_error_is_raised_in_the_parent() -> None:
-    with pytest.raises(DumbPypiError, match="^cannot copy x: it is a named pipe$"), workers.Pool[int]() as pool:
+    with pytest.raises(DumbPypiError, match="^cannot copy x: it is a named pipe$"), workers.Workers[int]() as pool:
         pool.start([1], _fail)
         list(pool.results())
 
 
 def test_a_workers_bug_carries_its_traceback() -> None:
-    with pytest.raises(workers.WorkerFailed, match="ZeroDivisionError"), workers.Pool[int]() as pool:
+    with pytest.raises(workers.WorkerFailed, match="ZeroDivisionError"), workers.Workers[int]() as pool:
         pool.start([1], _bug)
         list(pool.results())
 
 
 @pytest.mark.parametrize(("work", "message"), [(_killed, "was killed by SIGKILL"), (_exits, "exited with status 3")])
 def test_a_worker_that_dies_is_an_error(work: object, message: str) -> None:
-    with pytest.raises(DumbPypiError, match=message), workers.Pool[int]() as pool:
+    with pytest.raises(DumbPypiError, match=message), workers.Workers[int]() as pool:
         pool.start([1], work)  # type: ignore[arg-type]
         list(pool.results())
 
@@ -79,7 +79,7 @@ def _forever(share: Iterable[int]) -> int:
 
 
 def test_leaving_the_pool_kills_and_reaps_running_workers() -> None:
-    with workers.Pool[int]() as pool:
+    with workers.Workers[int]() as pool:
         pool.start([1], _forever)
         pid = pool._workers[0].pid
     with pytest.raises(ChildProcessError):
@@ -88,7 +88,7 @@ def test_leaving_the_pool_kills_and_reaps_running_workers() -> None:
 
 def _orphan(share: Iterable[int]) -> int:
     # A grandchild pool: its parent (the middle process) is SIGKILLed while it works.
-    with workers.Pool[int]() as pool:
+    with workers.Workers[int]() as pool:
         pool.start([1], _forever_writing)
         os.write(_pipe_w, str(pool._workers[0].pid).encode() + b"\n")
         os.kill(os.getpid(), signal.SIGKILL)
@@ -106,7 +106,7 @@ _pipe_r, _pipe_w = os.pipe()
 
 
 def test_a_worker_does_not_outlive_its_parent() -> None:
-    with pytest.raises(DumbPypiError), workers.Pool[int]() as pool:
+    with pytest.raises(DumbPypiError), workers.Workers[int]() as pool:
         pool.start([1], _orphan)
         list(pool.results())
     grandchild = int(os.read(_pipe_r, 100).decode())

@@ -1,7 +1,9 @@
-"""Open one wheel or sdist and describe it as a Record.
+"""Real distribution files: hash each one and read its core metadata into a Record.
 
-This is the per-file step that build systems cache: it reads only the file,
-and its output depends only on the file's bytes and name.
+inspect_file() is the per-file step that build systems cache (`dumb-pypi
+record`): it reads only the file, and its output depends only on the file's
+bytes and name. package_files() does it for the paths and directories given
+on the command line.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from dumb_pypi.errors import DumbPypiError, InvalidDistribution
-from dumb_pypi.records import Record, record_from_filename
+from dumb_pypi.inputs.refusals import Refuse, Warn
+from dumb_pypi.progress import Progress
+from dumb_pypi.records import Record, check_filename, record_from_filename
+from dumb_pypi.records.filenames import DIST_SUFFIXES, SDIST_SUFFIXES, WHEEL_SUFFIX, split_at_name
 
-__all__ = ["inspect_file", "read_core_metadata", "sha256_and_size"]
+__all__ = ["inspect_file", "package_files", "read_core_metadata", "sha256_and_size"]
 
-_SDIST_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
 _MAX_METADATA_BYTES = 16 * 1024 * 1024
 
 
@@ -89,9 +93,9 @@ def read_core_metadata(path: str, filename: str | None = None) -> bytes:
     filename = filename or os.path.basename(path)
     lower = filename.lower()
     try:
-        if lower.endswith(".whl"):
+        if lower.endswith(WHEEL_SUFFIX):
             return _wheel_metadata(path, filename)
-        if lower.endswith(_SDIST_SUFFIXES):
+        if lower.endswith(SDIST_SUFFIXES):
             return _sdist_metadata(path, filename)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as ex:
         raise InvalidDistribution(f"{filename}: cannot read the archive: {ex}") from None
@@ -105,25 +109,45 @@ def _same_version(a: str, b: str) -> bool:
         return a == b
 
 
-def _check_agrees(record: Record, message: Message, filename: str) -> None:
+def _agreeing(record: Record, message: Message, filename: str, warn: Warn) -> Record:
+    """`record` (read from the filename) checked against the metadata; where
+    an old sdist's name has dashes that also start its version
+    ("ddlib-2013-11-12.tar.gz"), the metadata says where the name ends."""
     meta_name = message.get("Name")
     meta_version = message.get("Version")
     if not meta_name or not meta_version:
         raise InvalidDistribution(f"{filename}: core metadata has no Name or Version")
+    if canonicalize_name(meta_name) != record.name and not record.is_wheel:
+        split = split_at_name(filename, meta_name)
+        if split is not None:
+            record = record._replace(name=canonicalize_name(meta_name), version=split.version)
     if canonicalize_name(meta_name) != record.name:
         raise InvalidDistribution(
             f"{filename}: metadata names project {meta_name!r} but the filename says {record.name!r}")
-    if record.version is None or not _same_version(meta_version, record.version):
+    if record.version is not None and _same_version(meta_version, record.version):
+        return record
+    if record.is_wheel or record.version is None:
         raise InvalidDistribution(
             f"{filename}: metadata says version {meta_version!r} but the filename says {record.version!r}")
+    # A legacy sdist PyPI accepted ("hug-1.1.0-1.tar.gz" with PKG-INFO 1.1.0):
+    # installers go by the filename, so the index does too.
+    warn(f"{filename}: PKG-INFO says version {meta_version!r}, the filename {record.version!r}: "
+         f"indexed as {record.version!r}, the version installers see")
+    return record
 
 
-def inspect_file(path: str, *, filename: str | None = None, origin: str | None = None, **fields: Any) -> Record:
+def _ignore(message: str) -> None:
+    pass
+
+
+def inspect_file(path: str, *, filename: str | None = None, origin: str | None = None, warn: Warn = _ignore,
+                 **fields: Any) -> Record:
     """Hash a distribution file and read its core metadata into a Record.
 
     `fields` sets what the file cannot say (yanked_reason, upload_timestamp,
     uploaded_by). Raises InvalidDistribution when the file is unreadable or
-    its metadata disagrees with its filename.
+    its metadata disagrees with its filename; `warn` hears of what is
+    indexed all the same (an sdist whose PKG-INFO has another version).
     """
     filename = filename or os.path.basename(path)
     try:
@@ -139,7 +163,7 @@ def inspect_file(path: str, *, filename: str | None = None, origin: str | None =
     except UnicodeDecodeError:
         raise InvalidDistribution(f"{filename}: core metadata is not UTF-8") from None
     message = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
-    _check_agrees(base, message, filename)
+    base = _agreeing(base, message, filename, warn)
     # Only a wheel's METADATA is final; an sdist's may list fields as Dynamic,
     # so it is not published as PEP 658 metadata.
     wheel = base.is_wheel
@@ -152,3 +176,54 @@ def inspect_file(path: str, *, filename: str | None = None, origin: str | None =
         core_metadata=f"sha256={hashlib.sha256(raw).hexdigest()}" if wheel else None,
         metadata=text if wheel else None,
     )
+
+
+def _file_record(path: str, refuse: Refuse, warn: Warn) -> Record | None:
+    try:
+        filename = os.path.basename(path)
+        if filename.lower().endswith((WHEEL_SUFFIX, *SDIST_SUFFIXES)):
+            return inspect_file(path, origin=path, warn=warn)
+        # Legacy formats (eggs, installers) carry no metadata we can trust, but
+        # they are still distribution files: index them by name, hash and size.
+        check_filename(filename)
+        sha256, size = sha256_and_size(path)
+        return record_from_filename(filename, hash=f"sha256={sha256}", size=size, path=path, origin=path)
+    except OSError as ex:
+        refuse(path, ex.strerror or str(ex))
+    except DumbPypiError as ex:
+        refuse(path, str(ex))
+    return None
+
+
+def package_files(paths: list[str], directories: list[str], refuse: Refuse, warn: Warn) -> list[Record]:
+    """Real files: the given paths, and every distribution file in the directories."""
+    found = []
+    for path in paths:
+        if os.path.isfile(path):
+            found.append(path)
+        else:
+            refuse(path, "no such file")
+    for directory in directories:
+        if not os.path.isdir(directory):
+            raise DumbPypiError(f"--package-dir {directory}: no such directory")
+        for root, dirs, files in os.walk(directory):
+            dirs.sort()
+            for name in sorted(files):
+                if name.startswith(".") or name.endswith(".metadata"):
+                    continue
+                path = os.path.join(root, name)
+                if name.lower().endswith(DIST_SUFFIXES):
+                    found.append(path)
+                else:
+                    refuse(path, "not a distribution file (unknown extension)")
+    progress = Progress("reading files", len(found))
+    try:
+        records = []
+        for path in found:
+            record = _file_record(path, refuse, warn)
+            if record is not None:
+                records.append(record)
+            progress.count()
+        return records
+    finally:
+        progress.close()

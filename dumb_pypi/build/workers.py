@@ -13,7 +13,7 @@ What the build relies on:
   worker that crashes or is killed is an error too, never a missing share;
 * a worker never outlives the parent: on Linux the kernel kills it when the
   parent dies, elsewhere it stops at the next item of its share;
-* leaving a Pool's `with` block kills and reaps the workers still running, so
+* leaving a Workers `with` block kills and reaps the workers still running, so
   the parent can clean up (or fail) knowing that nothing else writes.
 """
 
@@ -27,9 +27,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Generic, NoReturn, TypeVar
 
-from dumb_pypi.errors import DumbPypiError
+from dumb_pypi.errors import DumbPypiError, describe
 
-__all__ = ["CAN_FORK", "Pool", "WorkerFailed", "default_jobs", "split"]
+__all__ = ["CAN_FORK", "WorkerFailed", "Workers", "default_jobs", "split"]
 
 CAN_FORK = hasattr(os, "fork")
 
@@ -82,9 +82,14 @@ class _Worker:
             os.close(self.fd)
             self.running = False
 
-    def result(self) -> Any:
+    def result(self, waiting: Callable[[], None] | None = None) -> Any:
         import pickle  # here, not at the top: most builds fork no worker
 
+        if waiting is not None:
+            import select
+
+            while not select.select([self.fd], [], [], 0.1)[0]:  # nothing yet: the worker is still at work
+                waiting()
         with os.fdopen(self.fd, "rb") as pipe:
             data = pipe.read()  # until the worker closes its end: done, failed or killed
         _, status = os.waitpid(self.pid, 0)
@@ -112,13 +117,13 @@ def _how_it_ended(status: int) -> str:
     return f"exited with status {os.WEXITSTATUS(status)}"
 
 
-class Pool(Generic[R]):
+class Workers(Generic[R]):
     """Worker processes of one build step; see the module docstring."""
 
     def __init__(self) -> None:
         self._workers: list[_Worker] = []
 
-    def __enter__(self) -> Pool[R]:
+    def __enter__(self) -> Workers[R]:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
@@ -145,10 +150,11 @@ class Pool(Generic[R]):
         os.close(write_fd)
         self._workers.append(_Worker(pid, read_fd))
 
-    def results(self) -> Iterator[R]:
-        """Each worker's result, in start order, once it has finished."""
+    def results(self, waiting: Callable[[], None] | None = None) -> Iterator[R]:
+        """Each worker's result, in start order, once it has finished
+        (`waiting()` is called every 0.1 s meanwhile)."""
         for worker in self._workers:
-            yield worker.result()
+            yield worker.result(waiting)
 
 
 def _child(share: Sequence[T], work: Callable[[Iterable[T]], R], write_fd: int, parent: int) -> NoReturn:
@@ -164,6 +170,8 @@ def _child(share: Sequence[T], work: Callable[[Iterable[T]], R], write_fd: int, 
         code = 0
     except DumbPypiError as ex:
         message = ("error", str(ex))
+    except OSError as ex:  # a full disk, a read-only file...: the parent says it in one line
+        message = ("error", describe(ex))
     except BaseException:  # noqa: BLE001 -- a bug: its traceback goes to the parent
         message = ("crash", traceback.format_exc())
     try:

@@ -13,10 +13,10 @@ from array import array
 from typing import Any, NamedTuple
 
 from dumb_pypi.errors import InvalidFilename, InvalidInput
-from dumb_pypi.filenames import canonical_name, parse_filename
+from dumb_pypi.records.filenames import canonical_name, parse_filename, split_at_name
 
 __all__ = [
-    "HASH_ALGORITHMS", "Record", "dumps", "json_safe", "json_string", "record_from_filename", "record_from_json", "record_to_json",
+    "HASH_ALGORITHMS", "Record", "dumps", "json_string", "record_from_filename", "record_from_json", "record_to_json",
     "utf8_parts",
 ]
 
@@ -69,10 +69,13 @@ def check_filename(filename: str) -> None:
 _versions: dict[str, str] = {}
 
 
-def record_from_filename(filename: str, **fields: Any) -> Record:
-    """A record for `filename`; name and version are read from the filename."""
+def record_from_filename(filename: str, *, metadata_name: str | None = None, **fields: Any) -> Record:
+    """A record for `filename`; name and version are read from the filename
+    (where its project's name has dashes, `metadata_name` says where it ends)."""
     check_filename(filename)
     parsed = parse_filename(filename)
+    if metadata_name is not None and canonical_name(parsed.name) != canonical_name(metadata_name):
+        parsed = split_at_name(filename, metadata_name) or parsed
     version = parsed.version
     if version is not None:
         version = _versions.setdefault(version, version)
@@ -80,7 +83,8 @@ def record_from_filename(filename: str, **fields: Any) -> Record:
 
 
 # JSON key -> (expected type, Record field). `name`/`version` in a record are
-# informational (the metadata's spelling); the index uses the filename's.
+# the metadata's spelling; the index uses the filename's (`name` only says
+# where a name with dashes ends).
 _STR = (str,)
 _JSON_FIELDS: dict[str, tuple[tuple[type, ...], str | None]] = {
     "filename": (_STR, None),
@@ -145,12 +149,16 @@ def record_from_json(data: Any, *, origin: str | None = None, path: str | None =
         fields["yanked_reason"] = "" if data.get("yanked") is True else None
     elif data.get("yanked") is False:
         raise InvalidInput("'yanked' is false but 'yanked_reason' is set")
-    return record_from_filename(filename, path=path, origin=origin, **fields)
+    name = data.get("name")
+    return record_from_filename(filename, metadata_name=name if isinstance(name, str) else None, path=path,
+                                origin=origin, **fields)
 
 
 def record_to_json(record: Record, *, include_metadata: bool = True) -> dict[str, Any]:
     """The JSON form of a record; only set fields, in a fixed key order."""
     out: dict[str, Any] = {"filename": record.filename}
+    if "-" in (record.version or "") and canonical_name(parse_filename(record.filename).name) != record.name:
+        out["name"] = record.name  # the filename alone would not say where the name ends
     for key in ("hash", "size", "requires_python", "requires_dist", "summary", "core_metadata",
                 "upload_timestamp", "uploaded_by"):
         value = getattr(record, key)
@@ -184,11 +192,11 @@ def utf8_parts(parts: list[str]) -> tuple[bytes, array[int]]:
     return data, array("L", [len(part.encode()) for part in parts])
 
 
-def json_safe(text: str) -> bool:
+def _json_safe(text: str) -> bool:
     """Whether JSON writes `text` as it is (between quotes)."""
     return _JSON_SAFE_RE.match(text) is not None
 
 
 def json_string(text: str) -> str:
     """`text` as a JSON string; the common plain-ASCII case without the encoder."""
-    return f'"{text}"' if json_safe(text) else dumps(text)
+    return f'"{text}"' if _json_safe(text) else dumps(text)

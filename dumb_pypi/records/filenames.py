@@ -15,7 +15,8 @@ from packaging.version import VERSION_PATTERN
 
 from dumb_pypi.errors import InvalidFilename
 
-__all__ = ["ParsedFilename", "canonical_name", "is_valid_version", "parse_filename"]
+__all__ = ["DIST_SUFFIXES", "SDIST_SUFFIXES", "WHEEL_SUFFIX", "ParsedFilename", "canonical_name", "is_valid_version",
+           "parse_filename", "split_at_name"]
 
 
 class ParsedFilename(NamedTuple):
@@ -24,9 +25,18 @@ class ParsedFilename(NamedTuple):
     packagetype: str  # the legacy JSON API's term: sdist, bdist_wheel, ...
 
 
-# Longest first, so ".tar.gz" wins over ".gz". Compared case-insensitively.
-_ARCHIVE_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar.z", ".tgz", ".tbz", ".tar", ".zip")
+# Every suffix of a distribution file, compared case-insensitively (the one
+# list: rules/private/record.bzl mirrors it, and a test checks that they agree).
+WHEEL_SUFFIX = ".whl"
+# Source archives whose PKG-INFO can be read (inputs/files.py opens these).
+SDIST_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".zip")
+# Archives PyPI has served that we index by name only.
+_OTHER_ARCHIVES = (".tar.zst", ".tar.z", ".tbz")
+# Legacy installers and eggs, by the legacy JSON API's package type.
 _INSTALLER_TYPES = {".egg": "bdist_egg", ".exe": "bdist_wininst", ".msi": "bdist_msi", ".rpm": "bdist_rpm", ".dmg": "bdist_dmg"}
+DIST_SUFFIXES = (WHEEL_SUFFIX, *SDIST_SUFFIXES, *_OTHER_ARCHIVES, *_INSTALLER_TYPES)
+# Longest first, so ".tar.gz" wins over ".gz".
+_ARCHIVE_SUFFIXES = sorted((*SDIST_SUFFIXES, *_OTHER_ARCHIVES), key=len, reverse=True)
 
 # The platform part that distutils appended to bdist_* names ("foo-1.0.win32.exe",
 # "foo-1.0.linux-x86_64.tar.gz", "foo-1.0.macosx-10.5-intel.tar.gz").
@@ -116,7 +126,7 @@ def _parse(filename: str) -> tuple[str, str | None, str]:
     lower = filename.lower()
     dot = lower.rfind(".")
     extension = lower[dot:] if dot >= 0 else ""
-    if extension == ".whl":
+    if extension == WHEEL_SUFFIX:
         # name-version[-build]-python-abi-platform.whl; the name has no dashes.
         parts = filename[:-4].split("-")
         if len(parts) < 2:
@@ -144,6 +154,23 @@ def _parse(filename: str) -> tuple[str, str | None, str]:
             stem, has_platform = _strip_platform(filename[: -len(suffix)])
             return (*_split_name_version(stem), "bdist_dumb" if has_platform else "sdist")
     raise InvalidFilename("not a distribution file (unknown extension)")
+
+
+def split_at_name(filename: str, name: str) -> ParsedFilename | None:
+    """`filename` (an sdist's) read as project `name` and the rest as its
+    version, when it starts with a spelling of that name and a dash: the
+    metadata says where an old name with dashes ends ("ddlib-2013-11-12.tar.gz"
+    is ddlib 2013-11-12, which the name alone cannot tell)."""
+    lower = filename.lower()
+    suffix = next((suffix for suffix in SDIST_SUFFIXES if lower.endswith(suffix)), None)
+    if suffix is None:
+        return None
+    stem = filename[:-len(suffix)]
+    wanted = canonical_name(name)
+    for at, char in enumerate(stem):
+        if char == "-" and stem[at + 1:].strip() and _NORMALIZE_RE.sub("-", stem[:at]).lower().strip("-") == wanted:
+            return ParsedFilename(stem[:at], stem[at + 1:].strip(), "sdist")
+    return None
 
 
 def parse_filename(filename: str) -> ParsedFilename:

@@ -1,4 +1,4 @@
-"""Shared by tests/serve and tests/clients: real tools, real servers on 127.0.0.1.
+"""Real servers on 127.0.0.1 (nginx, SeaweedFS) and the tools tests/serve and tests/clients drive.
 
 Tools come from `.ci/install-serve.sh` ($DUMB_PYPI_SERVE_HOME, default
 ~/.cache/dumb-pypi-serve). A missing tool skips locally and fails under CI.
@@ -24,11 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from distributions import make_wheel
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests"))  # the shared wheel builder, tests/distributions.py
-
-from distributions import make_wheel
 
 SERVE_HOME = Path(os.environ.get("DUMB_PYPI_SERVE_HOME", Path.home() / ".cache" / "dumb-pypi-serve"))
 INSTALL_HINT = "run .ci/install-serve.sh"

@@ -23,8 +23,8 @@ from typing import NamedTuple
 
 from dumb_pypi.records import Record
 
-__all__ = ["KEY_TYPE", "ListDiff", "ListLines", "clear_keys", "diff", "is_plain", "keyed", "line_sizes", "lines_at",
-           "listing", "positions", "project_key", "project_lines"]
+__all__ = ["KEY_TYPE", "ListDiff", "ListLines", "clear_keys", "diff", "is_plain", "line_sizes", "lines_at", "listing",
+           "positions", "project_key", "project_lines", "set_keys"]
 
 KEY_TYPE = "I"  # array type of keys and sizes: 32 bits
 _KEY_BYTES = array(KEY_TYPE).itemsize
@@ -175,15 +175,18 @@ def project_lines(listing: ListLines) -> Callable[[str, int | None], Iterator[tu
     return lambda name, limit: lines_at(listing, _search(raw, {project_key(name)}, limit))
 
 
-def keyed(keys: array[int], records: Iterable[tuple[int, Record]]) -> Iterator[Record]:
-    """The records of (line number, record) pairs; each line's key is set to its project's on the way."""
+def set_keys(keys: array[int], records: Iterable[tuple[int, Record]]) -> list[Record]:
+    """Set the key of each line that gave a record (line number, record) to
+    its project's; returns the records."""
     known: dict[str, int] = {}
+    result = []
     for number, record in records:
         key = known.get(record.name)
         if key is None:
             key = known[record.name] = project_key(record.name)
         keys[number - 1] = key
-        yield record
+        result.append(record)
+    return result
 
 
 def clear_keys(keys: array[int], names: Iterable[str]) -> None:

@@ -1,0 +1,78 @@
+"""Small file operations every writer here shares."""
+
+from __future__ import annotations
+
+import mmap
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["copy_file", "map_file", "naming", "remove_tree", "replace_file", "write_file"]
+
+
+@contextmanager
+def naming(path: str) -> Iterator[None]:
+    """An I/O error inside that names no file (a write on a full disk) names `path`."""
+    try:
+        yield
+    except OSError as ex:
+        if ex.filename is None:
+            ex.filename = path
+        raise
+
+
+def write_file(path: str, data: bytes | memoryview) -> None:
+    """Create (or truncate) `path` and write `data` to it (os calls: a build writes ~100k files)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        with naming(path):
+            while view:
+                view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def replace_file(path: str, data: bytes | memoryview) -> None:
+    """Write `path` whole or not at all: through a temporary file beside it."""
+    tmp = path + ".tmp"
+    try:
+        write_file(tmp, data)
+        os.replace(tmp, path)
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+
+
+def copy_file(source: str, destination: str) -> None:
+    """Copy `source` to `destination`, whole or not at all."""
+    tmp = destination + ".tmp"
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, destination)
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+def remove_tree(path: str) -> None:
+    """Remove a directory of our own and everything in it, if it is there."""
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def map_file(path: str, access: int = mmap.ACCESS_READ) -> mmap.mmap | bytes:
+    """The bytes of the file at `path`, mapped: read where used, never copied
+    whole (ACCESS_COPY: changes stay in this process). Builds replace files,
+    never rewrite one in place, so what is mapped does not change."""
+    with open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return b""  # an empty file cannot be mapped
+        return mmap.mmap(f.fileno(), 0, access=access)

@@ -12,11 +12,12 @@ cd "$(dirname "$0")/.."
 PEX_VERSION=2.105.2
 # The same runtime pins as the Bazel rules (third_party/deps.bzl), all pure
 # Python, so the pex runs on any CPython the generator supports, on any
-# platform: the packaging and jinja2 wheels, resolved intransitively (jinja2's
-# MarkupSafe would otherwise come as a per-CPython, per-platform wheel), and
+# platform: the packaging, jinja2, markdown-it-py and mdurl wheels, resolved
+# intransitively (jinja2's MarkupSafe would otherwise come as a per-CPython,
+# per-platform wheel), and
 # MarkupSafe's own Python sources from its sdist: without the compiled
 # speedups it uses its pure-Python fallback.
-REQUIREMENTS=(packaging==25.0 jinja2==3.1.6)
+REQUIREMENTS=(packaging==25.0 jinja2==3.1.6 markdown-it-py==3.0.0 mdurl==0.1.2)
 MARKUPSAFE_VERSION=3.0.2
 MARKUPSAFE_SDIST_URL=https://files.pythonhosted.org/packages/b2/97/5d42485e71dfc078108a86d6de8fa46db44a1a9295e89c5d6d4a06e23a62/markupsafe-3.0.2.tar.gz
 MARKUPSAFE_SDIST_SHA256=ee55d3edf80167e48ea11a923c7386f4669df67d7994554387f84e7d8b0a2bf0

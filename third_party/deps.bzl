@@ -1,18 +1,20 @@
 """Pinned runtime dependencies of the dumb_pypi generator.
 
-The generator imports packaging, jinja2 and MarkupSafe. Inside Bazel actions
-they come from these pins only, in a form that runs on any interpreter and
-platform, so that every action can run on any remote worker:
+The generator imports packaging, jinja2 (with MarkupSafe) and markdown-it-py
+(with mdurl). Inside Bazel actions they come from these pins only, in a form
+that runs on any interpreter and platform, so that every action can run on
+any remote worker:
 
-* packaging and jinja2: their pure wheels (`py3-none-any`), on `sys.path` as
-  zip files;
+* packaging, jinja2, markdown-it-py and mdurl: their pure wheels
+  (`py3-none-any`), on `sys.path` as zip files; markdown-it-py 3.0.0 because
+  4.x needs Python >= 3.10 and the generator supports 3.9;
 * MarkupSafe: its sdist. MarkupSafe publishes no pure wheel (only per-CPython,
   per-platform ones, whose C speedups would tie an action to one worker
   image). Its Python sources (`src/markupsafe/*.py`) go on `sys.path` as they
   are: without the compiled `_speedups`, MarkupSafe uses its own pure-Python
   fallback (`markupsafe._native`), as it does on PyPy.
 
-The example index (`//third_party:runtime_wheels`) publishes the two wheels
+The example index (`//third_party:runtime_wheels`) publishes the four wheels
 and `markupsafe-3.0.2+pure-py3-none-any.whl`, a pure wheel that
 `py_wheel_dist` builds hermetically from the same sdist sources (see
 third_party/BUILD): `pip install dumb-pypi` from that index then works on
@@ -35,6 +37,14 @@ DUMB_PYPI_PINS = {
     "dumb_pypi_jinja2": (
         "62/a1/3d680cbfd5f4b8f15abc1d571870c5fc3e594bb582bc3b64ea099db13e56/jinja2-3.1.6-py3-none-any.whl",
         "85ece4451f492d0c13c5dd7c13a64681a86afae63a5f347908daf103ce6d2f67",
+    ),
+    "dumb_pypi_markdown_it_py": (
+        "42/d7/1ec15b46af6af88f19b8e5ffea08fa375d433c998b8a7639e76935c14f1f/markdown_it_py-3.0.0-py3-none-any.whl",
+        "355216845c60bd96232cd8d8c40e8f9765cc86f46880e43a8fd22dc1a1a8cab1",
+    ),
+    "dumb_pypi_mdurl": (
+        "b3/38/89ba8ad64ae25be8de66a6d463314cf1eb366222074cfda9ee839c56a4b4/mdurl-0.1.2-py3-none-any.whl",
+        "84008a41e51615a49fc9966191ff91509e3c40b939176e643fd50a5c2196b8f8",
     ),
     "dumb_pypi_packaging": (
         "20/12/38679034af332785aac8774540895e234f4d07f7545804097de4b666afd8/packaging-25.0-py3-none-any.whl",

@@ -8,5 +8,5 @@ def _deps_impl(_module_ctx):
 
 deps = module_extension(
     implementation = _deps_impl,
-    doc = "Declares the pinned generator dependencies of deps.bzl (jinja2, MarkupSafe's sources, packaging).",
+    doc = "Declares the pinned generator dependencies of deps.bzl (wheels, MarkupSafe's sources).",
 )

@@ -2,8 +2,8 @@
 pinned requirements, built once and reused by every record and index process.
 
 Like the Bazel rules' (third_party/deps.bzl), the tool is pure Python, so it
-runs on any platform and interpreter: the packaging and jinja2 wheels,
-resolved intransitively (jinja2's MarkupSafe would otherwise be a
+runs on any platform and interpreter: the packaging, jinja2, markdown-it-py
+and mdurl wheels, resolved intransitively (jinja2's MarkupSafe would otherwise be a
 per-CPython, per-platform wheel), plus MarkupSafe's Python sources from its
 pinned sdist, which without the compiled speedups use the pure-Python
 fallback."""
@@ -47,7 +47,7 @@ from dumb_pypi_pants.errors import DumbPypiSourcesNotFound
 _SIBLING_SOURCES = Path(__file__).resolve().parents[2] / "dumb_pypi"
 
 # The pins of the Bazel rules (third_party/deps.bzl), so both build the same bytes.
-DEFAULT_REQUIREMENTS = ("packaging==25.0", "jinja2==3.1.6")
+DEFAULT_REQUIREMENTS = ("packaging==25.0", "jinja2==3.1.6", "markdown-it-py==3.0.0", "mdurl==0.1.2")
 
 # MarkupSafe's sdist (third_party/deps.bzl): its src/markupsafe/ Python files go
 # into the tool beside dumb_pypi/.

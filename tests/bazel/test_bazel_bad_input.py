@@ -32,14 +32,16 @@ def bad_workspace(bazel_session: Session) -> Bazel:
             "//:metadata_disagrees",
             (
                 r"Inspecting greet-2\.0\.0-py3-none-any\.whl from //:renamed_wheel for //:metadata_disagrees failed"
-                r"[\s\S]*greet-2\.0\.0-py3-none-any\.whl: metadata says version '1\.0\.0' but the filename says '2\.0\.0'"
+                r"[\s\S]*greet-2\.0\.0-py3-none-any\.whl: metadata says version '1\.0\.0'"
+                r" but the filename says '2\.0\.0'"
             ),
         ),
         (
             "//:renamed_dist",
             (
                 r"Inspecting greet-2\.0\.0-py3-none-any\.whl from //:renamed_wheel for //:renamed_dist failed"
-                r"[\s\S]*greet-2\.0\.0-py3-none-any\.whl: metadata says version '1\.0\.0' but the filename says '2\.0\.0'"
+                r"[\s\S]*greet-2\.0\.0-py3-none-any\.whl: metadata says version '1\.0\.0'"
+                r" but the filename says '2\.0\.0'"
             ),
         ),
         (

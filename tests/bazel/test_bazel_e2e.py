@@ -238,7 +238,9 @@ def test_pip_and_uv_install_dumb_pypi_from_root_index(checkout_a: Checkout, tmp_
     assert files == [
         "dumb_pypi-2.0.0-py3-none-any.whl",
         "jinja2-3.1.6-py3-none-any.whl",
+        "markdown_it_py-3.0.0-py3-none-any.whl",
         "markupsafe-3.0.2+pure-py3-none-any.whl",
+        "mdurl-0.1.2-py3-none-any.whl",
         "packaging-25.0-py3-none-any.whl",
     ]
     # The installed CLI really works (with its dependencies): it indexes a
@@ -396,15 +398,16 @@ def test_deploy_subtarget_deploys_the_tarball(checkout_a: Checkout) -> None:
 
 
 def test_an_action_imports_the_pinned_dependencies(checkout_a: Checkout) -> None:
-    """jinja2 and markupsafe (its pure-Python fallback) import in an action from the pinned inputs alone."""
+    """jinja2, markupsafe (its pure fallback) and markdown-it-py import in an action from the pinned inputs alone."""
     checkout_a.main.build("//tests/bazel:generator_imports")
     report = json.loads(checkout_a.main.bin("tests/bazel/generator_imports.json").read_text())
     assert report == {
         "jinja2": "3.1.6",
+        "markdown": "<p><em>hi</em> <b></p>\n",
         "markupsafe_escape": "markupsafe._native",
         "packaging": "25.0",
         "rendered": "<p>&lt;script&gt;</p>",
-        "sys_path_entries": 5,
+        "sys_path_entries": 7,
     }
 
 

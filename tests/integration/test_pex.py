@@ -88,7 +88,10 @@ def test_pex_strict_refusal_exits_1_without_traceback(pex: Path, tmp_path: Path)
     assert not (tmp_path / "out").exists()
 
 
-IMPORTS = "import jinja2, markupsafe, sys; print(jinja2.__version__, markupsafe._escape_inner.__module__, sys.version_info[:2])"
+IMPORTS = (
+    "import jinja2, markdown_it, markupsafe, sys; "
+    "print(jinja2.__version__, markupsafe._escape_inner.__module__, markdown_it.__version__, sys.version_info[:2])"
+)
 
 
 def _interpreters() -> list[str]:
@@ -112,7 +115,7 @@ def test_pex_carries_jinja2_and_the_pure_markupsafe(pex: Path, tmp_path: Path) -
         result = subprocess.run([python, str(pex), "-c", IMPORTS], cwd=tmp_path, env={**env, "PEX_INTERPRETER": "1"},
                                 capture_output=True, text=True, timeout=300, check=False)
         assert result.returncode == 0, (python, result.stderr)
-        assert result.stdout.startswith("3.1.6 markupsafe._native ("), (python, result.stdout)
+        assert result.stdout.startswith("3.1.6 markupsafe._native 3.0.0 ("), (python, result.stdout)
         version = subprocess.run([python, str(pex), "--version"], cwd=tmp_path, env=env, capture_output=True,
                                  text=True, timeout=300, check=False)
         assert version.returncode == 0 and version.stdout.startswith("dumb-pypi "), (python, version.stderr)
@@ -123,7 +126,9 @@ def test_pex_pins_are_the_bazel_pins() -> None:
     deps = (REPO / "third_party/deps.bzl").read_text()
     requirements = re.search(r"^REQUIREMENTS=\((.*)\)$", script, re.MULTILINE)[1].split()
     wheels = re.findall(r"/([a-z0-9_]+)-([0-9][^-]*)-py3-none-any\.whl", deps)
-    assert sorted(requirements) == sorted(f"{name}=={version}" for name, version in wheels)
+    # Wheel filenames spell markdown-it-py as markdown_it_py.
+    pins = sorted(f"{name}=={version}" for name, version in wheels)
+    assert sorted(r.replace("-", "_") for r in requirements) == pins
     sdist_url = re.search(r"^MARKUPSAFE_SDIST_URL=(\S+)$", script, re.MULTILINE)[1]
     sdist_sha = re.search(r"^MARKUPSAFE_SDIST_SHA256=(\S+)$", script, re.MULTILINE)[1]
     assert sdist_url.removeprefix("https://files.pythonhosted.org/packages/") in deps

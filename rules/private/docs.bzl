@@ -64,7 +64,8 @@ dumb_pypi_dependencies()
 before it:
 
 * the generator's pinned dependencies, from the PyPI file host by sha256:
-  the `packaging` and `jinja2` wheels and MarkupSafe's sdist, whose
+  the `packaging`, `jinja2`, `markdown-it-py` and `mdurl` wheels and
+  MarkupSafe's sdist, whose
   pure-Python sources run without its C speedups, so actions import nothing
   platform-specific;
 * `@dumb_pypi_python`, a Python toolchain that runs `/usr/bin/python3` and

@@ -14,6 +14,7 @@ bash .ci/install-bazel.sh
 DUMB_PYPI_SERVE_PYTHON="$VENV/bin/python" bash .ci/install-serve.sh
 bash .ci/install-pants.sh
 bash .ci/install-browser.sh
+bash .ci/install-remote.sh
 # The tests drive this pip too (PEP 658 checks): the newest, not the one venv bundles.
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test,s3]'

@@ -11,7 +11,7 @@ See docs/rules.md for every attribute. This file only re-exports.
 """
 
 load("//rules:providers.bzl", _PyDistInfo = "PyDistInfo", _PypiIndexInfo = "PypiIndexInfo")
-load("//rules/private:index.bzl", _pypi_index = "pypi_index")
+load("//rules/private:index_macro.bzl", _pypi_index = "pypi_index")
 load("//rules/private:record.bzl", _pypi_dist = "pypi_dist", _record_action = "record_action")
 load("//rules/private:wheel.bzl", _py_wheel_dist = "py_wheel_dist")
 

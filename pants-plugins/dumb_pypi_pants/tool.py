@@ -1,5 +1,12 @@
 """The `dumb_pypi` code as a sandboxed tool: a VenvPex of its sources plus its
-pinned requirements, built once and reused by every record and index process."""
+pinned requirements, built once and reused by every record and index process.
+
+Like the Bazel rules' (third_party/deps.bzl), the tool is pure Python, so it
+runs on any platform and interpreter: the packaging, jinja2, markdown-it-py
+and mdurl wheels, resolved intransitively (jinja2's MarkupSafe would otherwise be a
+per-CPython, per-platform wheel), plus MarkupSafe's Python sources from its
+pinned sdist, which without the compiled speedups use the pure-Python
+fallback."""
 
 from __future__ import annotations
 
@@ -15,7 +22,19 @@ from pants.backend.python.util_rules import pex
 from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
 from pants.backend.python.util_rules.pex import PexRequest, VenvPex
 from pants.backend.python.util_rules.pex_requirements import PexRequirements
-from pants.engine.fs import CreateDigest, Digest, FileContent
+from pants.core.util_rules import archive
+from pants.core.util_rules.archive import ExtractedArchive, MaybeExtractArchiveRequest
+from pants.engine.fs import (
+    CreateDigest,
+    Digest,
+    DigestSubset,
+    DownloadFile,
+    FileContent,
+    FileDigest,
+    MergeDigests,
+    PathGlobs,
+    RemovePrefix,
+)
 from pants.engine.rules import Get, Rule, _uncacheable_rule, collect_rules, rule
 from pants.engine.unions import UnionRule
 from pants.option.option_types import StrListOption
@@ -28,7 +47,16 @@ from dumb_pypi_pants.errors import DumbPypiSourcesNotFound
 _SIBLING_SOURCES = Path(__file__).resolve().parents[2] / "dumb_pypi"
 
 # The pins of the Bazel rules (third_party/deps.bzl), so both build the same bytes.
-DEFAULT_REQUIREMENTS = ("packaging==25.0",)
+DEFAULT_REQUIREMENTS = ("packaging==25.0", "jinja2==3.1.6", "markdown-it-py==3.0.0", "mdurl==0.1.2")
+
+# MarkupSafe's sdist (third_party/deps.bzl): its src/markupsafe/ Python files go
+# into the tool beside dumb_pypi/.
+MARKUPSAFE_VERSION = "3.0.2"
+MARKUPSAFE_SDIST_URL = (
+    "https://files.pythonhosted.org/packages/b2/97/5d42485e71dfc078108a86d6de8fa46db44a1a9295e89c5d6d4a06e23a62/"
+    "markupsafe-3.0.2.tar.gz"
+)
+MARKUPSAFE_SDIST_DIGEST = FileDigest("ee55d3edf80167e48ea11a923c7386f4669df67d7994554387f84e7d8b0a2bf0", 20537)
 
 
 class DumbPypiSubsystem(Subsystem):
@@ -41,7 +69,9 @@ class DumbPypiSubsystem(Subsystem):
         help=softwrap(
             """
             Third-party requirements of the `dumb_pypi` package, pinned so that
-            the index is reproducible.
+            the index is reproducible. Resolved intransitively: list every
+            distribution it needs but MarkupSafe, whose pure-Python sources
+            come from its pinned sdist.
             """
         ),
     )
@@ -121,11 +151,34 @@ async def read_sources(_: DumbPypiSourcesRequest) -> DumbPypiSources:
     return DumbPypiSources(await Get(Digest, CreateDigest(files)))
 
 
+@dataclass(frozen=True)
+class PureMarkupSafeRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class PureMarkupSafe:
+    digest: Digest
+
+
+@rule(desc="Fetch MarkupSafe's pure-Python sources")
+async def pure_markupsafe(_: PureMarkupSafeRequest) -> PureMarkupSafe:
+    sdist = await Get(Digest, DownloadFile(MARKUPSAFE_SDIST_URL, MARKUPSAFE_SDIST_DIGEST))
+    extracted = await Get(ExtractedArchive, MaybeExtractArchiveRequest(sdist))
+    src = f"markupsafe-{MARKUPSAFE_VERSION}/src"
+    package = await Get(
+        Digest, DigestSubset(extracted.digest, PathGlobs([f"{src}/markupsafe/*.py", f"{src}/markupsafe/py.typed"]))
+    )
+    return PureMarkupSafe(await Get(Digest, RemovePrefix(package, src)))
+
+
 @rule(desc="Build the dumb-pypi tool")
 async def build_dumb_pypi_tool(
     _: DumbPypiToolRequest, subsystem: DumbPypiSubsystem, python_setup: PythonSetup
 ) -> DumbPypiTool:
-    sources = (await Get(DumbPypiSources, DumbPypiSourcesRequest())).digest
+    dumb_pypi = (await Get(DumbPypiSources, DumbPypiSourcesRequest())).digest
+    markupsafe = (await Get(PureMarkupSafe, PureMarkupSafeRequest())).digest
+    sources = await Get(Digest, MergeDigests([dumb_pypi, markupsafe]))
     constraints = subsystem.interpreter_constraints or python_setup.interpreter_constraints
     venv_pex = await Get(
         VenvPex,
@@ -136,6 +189,9 @@ async def build_dumb_pypi_tool(
             interpreter_constraints=InterpreterConstraints(constraints),
             sources=sources,
             main=EntryPoint("dumb_pypi.__main__"),
+            # Intransitive, so MarkupSafe is not resolved as a platform wheel; the
+            # check at boot would miss it (its sources are not a distribution).
+            additional_args=("--intransitive", "--ignore-errors"),
             description="Build the dumb-pypi tool",
         ),
     )
@@ -143,4 +199,5 @@ async def build_dumb_pypi_tool(
 
 
 def rules() -> Iterable[Rule | UnionRule]:
-    return [*collect_rules(), *pex.rules()]  # type: ignore[no-untyped-call]  # unannotated in Pants
+    # pex.rules() and archive.rules() are unannotated in Pants.
+    return [*collect_rules(), *pex.rules(), *archive.rules()]  # type: ignore[no-untyped-call]

@@ -11,11 +11,13 @@ import toml
 from dumb_pypi_pants import register
 from dumb_pypi_pants.collect import DistFiles, DistFilesRequest
 from dumb_pypi_pants.package import DistRecord, PypiIndexFieldSet, RecordRequest
+from dumb_pypi_pants.tool import DumbPypiTool, DumbPypiToolRequest
 from pants.backend.python import target_types_rules
 from pants.backend.python.goals import package_dists
 from pants.backend.python.macros.python_artifact import PythonArtifact
 from pants.backend.python.target_types import PythonDistribution, PythonSourcesGeneratorTarget
 from pants.backend.python.util_rules import python_sources
+from pants.backend.python.util_rules.pex import VenvPexProcess
 from pants.core.goals.package import BuiltPackage
 from pants.core.target_types import (
     FilesGeneratorTarget,
@@ -24,21 +26,27 @@ from pants.core.target_types import (
     ResourceTarget,
 )
 from pants.core.target_types import rules as core_target_types_rules
+from pants.engine.process import Process, ProcessResult
 from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
 
 PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 
 
-def machine_config_args() -> list[str]:
-    """The generated pants.machine.toml as command-line flags (RuleRunner reads no config files)."""
+def machine_config() -> dict:
+    """The generated pants.machine.toml (RuleRunner reads no config files)."""
     path = os.environ.get("DUMB_PYPI_PANTS_CONFIG") or str(
         Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"), "dumb-pypi-pants", "pants.machine.toml")
     )
     if not Path(path).is_file():
         pytest.fail(f"{path} is missing: run .ci/install-pants.sh first")
+    return dict(toml.load(path))
+
+
+def machine_config_args() -> list[str]:
+    """The machine config as command-line flags."""
     args = []
-    for section, values in toml.load(path).items():
+    for section, values in machine_config().items():
         for key, value in values.items():
             flag = key if section == "GLOBAL" else f"{section}-{key}"
             args.append(
@@ -60,6 +68,9 @@ def make_rule_runner() -> RuleRunner:
             QueryRule(BuiltPackage, [PypiIndexFieldSet]),
             QueryRule(DistFiles, [DistFilesRequest]),
             QueryRule(DistRecord, [RecordRequest]),
+            QueryRule(DumbPypiTool, [DumbPypiToolRequest]),
+            QueryRule(Process, [VenvPexProcess]),
+            QueryRule(ProcessResult, [Process]),
         ],
         target_types=[
             *register.target_types(),
@@ -71,6 +82,8 @@ def make_rule_runner() -> RuleRunner:
             ResourcesGeneratorTarget,
         ],
         objects={"python_artifact": PythonArtifact},
+        # A bootstrap option: the engine's downloader (MarkupSafe's sdist) needs it at creation.
+        ca_certs_path=machine_config().get("GLOBAL", {}).get("ca_certs_path"),
     )
     runner.set_options(
         [

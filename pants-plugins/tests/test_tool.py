@@ -9,8 +9,20 @@ from pathlib import Path
 import pytest
 from dumb_pypi_pants.errors import DumbPypiSourcesNotFound
 from dumb_pypi_pants.package import index_argv
-from dumb_pypi_pants.tool import DEFAULT_REQUIREMENTS, locate_dumb_pypi_sources, read_dumb_pypi_sources
+from dumb_pypi_pants.tool import (
+    DEFAULT_REQUIREMENTS,
+    MARKUPSAFE_SDIST_DIGEST,
+    MARKUPSAFE_SDIST_URL,
+    MARKUPSAFE_VERSION,
+    DumbPypiTool,
+    DumbPypiToolRequest,
+    locate_dumb_pypi_sources,
+    read_dumb_pypi_sources,
+)
 from helpers import REPO_ROOT
+from pants.backend.python.util_rules.pex import VenvPexProcess
+from pants.engine.process import Process, ProcessResult
+from pants.testutil.rule_runner import RuleRunner
 
 
 def test_requirement_pins_match_the_bazel_rules() -> None:
@@ -19,8 +31,28 @@ def test_requirement_pins_match_the_bazel_rules() -> None:
     bazel_pins = {
         (m.group(1).lower(), m.group(2)) for m in re.finditer(r"/([A-Za-z0-9_]+)-([0-9][^-]*)-[^/\"]+\.whl", deps)
     }
-    pants_pins = {tuple(req.lower().split("==")) for req in DEFAULT_REQUIREMENTS}
+    # Wheel filenames spell markdown-it-py as markdown_it_py.
+    pants_pins = {tuple(req.lower().replace("-", "_").split("==")) for req in DEFAULT_REQUIREMENTS}
     assert pants_pins == bazel_pins
+    # MarkupSafe: the same sdist, by the same sha256.
+    assert MARKUPSAFE_SDIST_URL.removeprefix("https://files.pythonhosted.org/packages/") in deps
+    assert f'"{MARKUPSAFE_SDIST_DIGEST.fingerprint}"' in deps
+    assert f'MARKUPSAFE_VERSION = "{MARKUPSAFE_VERSION}"' in deps
+
+
+def test_tool_imports_jinja2_and_the_pure_markupsafe(rule_runner: RuleRunner) -> None:
+    """The tool pex runs jinja2 on MarkupSafe's pure-Python fallback: nothing platform-specific."""
+    tool = rule_runner.request(DumbPypiTool, [DumbPypiToolRequest()])
+    code = (
+        "import jinja2, markupsafe, importlib.util; print(jinja2.__version__, "
+        "markupsafe._escape_inner.__module__, importlib.util.find_spec('markupsafe._speedups'))"
+    )
+    process = rule_runner.request(
+        Process,
+        [VenvPexProcess(tool.pex, argv=("-c", code), extra_env={"PEX_INTERPRETER": "1"}, description="import check")],
+    )
+    result = rule_runner.request(ProcessResult, [process])
+    assert result.stdout.decode() == "3.1.6 markupsafe._native None\n"
 
 
 def test_sources_are_the_in_repo_package_without_bytecode() -> None:

@@ -1,4 +1,8 @@
-"""`<index>.deploy`: `bazel run` a dumb-pypi command on a built index's tarball."""
+"""The targets `pypi_index` adds beside the index: `<name>.deploy` and `<name>.tarball`.
+
+Their rule kinds (`dumb_pypi_deploy`, `dumb_pypi_tarball`) do not contain
+"pypi_index", so `kind(pypi_index, //...)` finds the indexes alone.
+"""
 
 load("//rules:providers.bzl", "PypiIndexInfo")
 load(":generator.bzl", "DumbPypiGeneratorInfo", "GENERATOR_ATTRS", "PY_TOOLCHAIN", "RUN_PYTHON_FLAGS", "python_interpreter")
@@ -6,15 +10,17 @@ load(":generator.bzl", "DumbPypiGeneratorInfo", "GENERATOR_ATTRS", "PY_TOOLCHAIN
 def _quote(text):
     return "'" + text.replace("'", "'\\''") + "'"
 
-def _pypi_index_deploy_impl(ctx):
+def _dumb_pypi_deploy_impl(ctx):
     index = ctx.attr.index[PypiIndexInfo]
     generator = ctx.attr._generator[DumbPypiGeneratorInfo]
-    python, python_files = python_interpreter(ctx)
-    if type(python) == "File":
-        interpreter = '"$runfiles"/' + _quote(python.short_path)
+    python = python_interpreter(ctx)
+    if type(python.executable) == "File":
+        interpreter = '"$runfiles"/' + _quote(python.executable.short_path)
     else:
-        interpreter = _quote(python)
+        interpreter = _quote(python.executable)
     launcher_args = ['"$runfiles"/' + _quote(generator.launcher.short_path)]
+    if python.version:
+        launcher_args += ["--python", _quote(python.version)]
     for entry in generator.runfiles_path:
         launcher_args += ["--path", '"$runfiles"/' + _quote(entry)]
     launcher_args += ["--module", "dumb_pypi.deploy", "--", '"$runfiles"/' + _quote(index.tarball.short_path)]
@@ -30,11 +36,11 @@ def _pypi_index_deploy_impl(ctx):
         "exec %s %s %s \"$@\"" % (interpreter, " ".join(RUN_PYTHON_FLAGS), " ".join(launcher_args)),
         "",
     ]), is_executable = True)
-    runfiles = ctx.runfiles(transitive_files = depset([index.tarball], transitive = [generator.inputs, python_files]))
+    runfiles = ctx.runfiles(transitive_files = depset([index.tarball], transitive = [generator.inputs, python.files]))
     return [DefaultInfo(executable = script, runfiles = runfiles)]
 
-pypi_index_deploy = rule(
-    implementation = _pypi_index_deploy_impl,
+dumb_pypi_deploy = rule(
+    implementation = _dumb_pypi_deploy_impl,
     doc = "`bazel run //:<index>.deploy -- DEST [options]` runs `dumb-pypi deploy <index>.tar.gz DEST`.",
     attrs = dict(
         {"index": attr.label(mandatory = True, providers = [PypiIndexInfo], doc = "The pypi_index to deploy.")},
@@ -42,4 +48,13 @@ pypi_index_deploy = rule(
     ),
     executable = True,
     toolchains = [PY_TOOLCHAIN],
+)
+
+def _dumb_pypi_tarball_impl(ctx):
+    return [DefaultInfo(files = depset([ctx.attr.index[PypiIndexInfo].tarball]))]
+
+dumb_pypi_tarball = rule(
+    implementation = _dumb_pypi_tarball_impl,
+    doc = "`<index>.tarball`: a target whose one output is the index's tarball, for rules that take a label.",
+    attrs = {"index": attr.label(mandatory = True, providers = [PypiIndexInfo], doc = "The pypi_index whose tarball this is.")},
 )

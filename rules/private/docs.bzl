@@ -6,8 +6,10 @@ with the checked-in docs/rules.md.
 
 load("//rules:providers.bzl", "PYPI_INDEX_INFO_DOC", "PYPI_INDEX_INFO_FIELDS", "PY_DIST_INFO_DOC", "PY_DIST_INFO_FIELDS")
 load(":index.bzl", "INDEX_ATTR_DOCS", "PYPI_INDEX_DOC")
+load(":python_toolchain.bzl", "TOOLCHAIN_ARG_DOCS")
 load(":record.bzl", "PYPI_DIST_ATTR_DOCS", "PYPI_DIST_DOC", "RECORD_ATTR_DOCS")
 load(":wheel.bzl", "PY_WHEEL_DIST_DOC", "WHEEL_ATTR_DOCS")
+load(":workspace_deps.bzl", "DEPENDENCIES_ARG_DOCS")
 
 _INTRO = """# Bazel rules
 
@@ -37,51 +39,99 @@ pypi_index(
 root), `bazel-bin/pypi_index.tar.gz` (the same tree; extract it anywhere and
 serve it with any static server: the index is at `/simple/`),
 `bazel-bin/pypi_index.manifest.json` and `bazel-bin/pypi_index.root_digest`.
+`//:pypi_index.tarball` names the tarball alone, for other rules.
 
-Every distribution file gets one small action (`dumb-pypi record`), and one
-action writes the tree and the tarball from the records, so changing one wheel
-re-runs that wheel's actions and the index action, nothing else. Actions run
-the interpreter of the Python toolchain
-(`@bazel_tools//tools/python:toolchain_type`) isolated (`-I -S`), with an empty
-environment and only declared inputs: outputs are the same bytes in every
-checkout and output base, and cache remotely.
+Every built wheel is one action (the wheel and its record), every other
+distribution file one small action (`dumb-pypi record`), and one action writes
+the tree and the tarball from the records, so changing one wheel re-runs that
+wheel's action and the index action, nothing else. Actions run the interpreter
+of the Python toolchain (`@bazel_tools//tools/python:toolchain_type`) isolated
+(`-I -S`), with an empty environment and only declared inputs: outputs are the
+same bytes in every checkout and output base, and cache locally and remotely;
+every action runs on any remote worker ([docs/remote.md](remote.md)).
 
-Set up (WORKSPACE):
+## Set up
+
+A new monorepo (WORKSPACE) needs exactly three lines:
 
 ```starlark
 local_repository(name = "dumb_pypi", path = "...")  # or http_archive
-
 load("@dumb_pypi//rules:repositories.bzl", "dumb_pypi_dependencies")
-
-dumb_pypi_dependencies()  # the pinned packaging wheel
+dumb_pypi_dependencies()
 ```
 
-With Bzlmod, `bazel_dep(name = "dumb_pypi")` brings the same wheels through
-its MODULE.bazel. A Python toolchain must be registered (rules_python's, or a
-`py_runtime_pair` like `//third_party/python:toolchain`, which this
-repository's WORKSPACE registers: `/usr/bin/python3`).
+`dumb_pypi_dependencies()` declares only what the WORKSPACE has not declared
+before it:
 
-This repository builds offline on Debian's Bazel 4.2.3 (`bazel-bootstrap`):
-its WORKSPACE points `rules_cc`, `remote_coverage_tools` (stand-ins under
-`third_party/bazel/`), `rules_java` and `bazel_skylib` (Debian packages) at
-local directories, since Bazel would fetch them from GitHub.
+* the generator's pinned dependencies, from the PyPI file host by sha256:
+  the `packaging`, `jinja2`, `markdown-it-py` and `mdurl` wheels and
+  MarkupSafe's sdist, whose
+  pure-Python sources run without its C speedups, so actions import nothing
+  platform-specific;
+* `@dumb_pypi_python`, a Python toolchain that runs `/usr/bin/python3` and
+  declares its version (asked of it; `python_version = "3.11"` and
+  `python_interpreter_path` set both), registered after any Python toolchain
+  the WORKSPACE registered first;
+* on Bazel 4.x only: `rules_cc`, `rules_java` and `remote_coverage_tools`,
+  fetched as Bazel itself fetches them; only where that download fails
+  (offline) and Debian's Bazel packages are installed do they come from
+  Debian's `bazel-rules-java` and small stand-ins. That is what lets Debian's
+  Bazel 4.2.3 build offline; elsewhere Bazel's own repositories come the
+  usual way.
 
-Tests and benchmark:
+With Bzlmod, `bazel_dep(name = "dumb_pypi")` brings the same pins through its
+MODULE.bazel; rules_python's toolchains declare their version.
+
+**The interpreter is part of every action.** Each action passes the version
+its toolchain declares (`--python 3.11`, so it is in the action key) and
+checks it before anything else; an interpreter of another version fails the
+action with one line naming both:
+
+```
+dumb-pypi: this action expects Python 3.11 (the version its Python toolchain declares), but /usr/bin/python3 is Python 3.13.0: point the toolchain at a Python 3.11 or declare 3.13.0
+```
+
+A toolchain whose interpreter is a file of the build (rules_python's hermetic
+ones) is an input of every action instead. A path-based toolchain that
+declares no version (Bazel's autodetecting one, a bare `py_runtime`) fails
+at analysis: point the rules at your workers' Python with
+
+```starlark
+load("@dumb_pypi//rules:python_toolchain.bzl", "dumb_pypi_python_toolchain")
+
+dumb_pypi_python_toolchain(
+    name = "worker_python",
+    interpreter_path = "/usr/bin/python3",
+    python_version = "3.11",
+)
+```
+
+and `register_toolchains("//tools:worker_python")` before
+`dumb_pypi_dependencies()` (or pass it `python_version` and
+`python_interpreter_path`).
+
+`pypi_index(name = "x")` creates targets of three kinds: `x` (kind
+`pypi_index`), `x.deploy` (`dumb_pypi_deploy`) and `x.tarball`
+(`dumb_pypi_tarball`); `bazel query 'kind(pypi_index, //...)'` lists the
+indexes alone.
+
+## Tests and benchmark
 
 ```sh
-bash .ci/install-bazel.sh                    # bazel, skylib, nginx; pytest + uv in .venv
-.venv/bin/python -m pytest -m bazel tests/bazel
+bash .ci/install.sh                          # bazel, nginx, BuildGrid, ...; pytest + uv in .venv
+.venv/bin/python -m pytest tests/bazel       # includes tests/bazel/remote (slow)
 python3 bench/bazel_bench.py --wheels 500    # cold, no-op, one wheel changed
 ```
 
 The tests build the example workspaces under `tests/e2e/` (several wheels, a
-yanked release, a pinned sdist, bad inputs) and this repository's own
-`//:pypi_index` with the real bazel in copies of the repository, serve the
-tarballs on 127.0.0.1 and install from them with pip and uv; they compare two
-checkouts built in two output bases byte for byte, and check that a fresh
-output base executes nothing with a shared `--disk_cache` or an nginx HTTP
-remote cache. `bazel test //tests/bazel:all` runs the analysis and Starlark
-unit tests alone.
+yanked release, a pinned sdist, bad inputs), a new workspace made from the
+three lines above, and this repository's own `//:pypi_index` with the real
+bazel in copies of the repository, serve the tarballs on 127.0.0.1 and install
+from them with pip and uv; they compare two checkouts built in two output
+bases byte for byte, check that a fresh output base executes nothing with a
+shared `--disk_cache` or an nginx HTTP remote cache, and build both on a
+BuildGrid remote-execution cluster on 127.0.0.1. `bazel test
+//tests/bazel:all` runs the analysis and Starlark unit tests alone.
 """
 
 def _attr_table(docs):
@@ -100,7 +150,18 @@ def rules_markdown():
         _INTRO,
         _section("py_wheel_dist", PY_WHEEL_DIST_DOC, _attr_table(wheel_docs)),
         _section("pypi_dist", PYPI_DIST_DOC, _attr_table(PYPI_DIST_ATTR_DOCS)),
-        _section("pypi_index", PYPI_INDEX_DOC + "\n\n`pypi_index` is a macro; `<name>` is the index rule itself.", _attr_table(INDEX_ATTR_DOCS)),
+        _section("pypi_index", PYPI_INDEX_DOC + "\n\n`pypi_index` is a macro: `<name>` is the index rule itself (kind `pypi_index`), `<name>.deploy` and `<name>.tarball` are of kinds `dumb_pypi_deploy` and `dumb_pypi_tarball`.", _attr_table(INDEX_ATTR_DOCS)),
+        _section(
+            "dumb_pypi_dependencies",
+            "`load(\"@dumb_pypi//rules:repositories.bzl\", \"dumb_pypi_dependencies\")`: the WORKSPACE setup above.",
+            _attr_table(DEPENDENCIES_ARG_DOCS).replace("| Attribute |", "| Argument |"),
+        ),
+        _section(
+            "dumb_pypi_python_toolchain",
+            "`load(\"@dumb_pypi//rules:python_toolchain.bzl\", \"dumb_pypi_python_toolchain\")`: a Python toolchain " +
+            "(`@bazel_tools//tools/python:toolchain_type`) for an interpreter path that declares its version (WORKSPACE builds).",
+            _attr_table(TOOLCHAIN_ARG_DOCS).replace("| Attribute |", "| Argument |"),
+        ),
         _section("PyDistInfo", PY_DIST_INFO_DOC, _attr_table(PY_DIST_INFO_FIELDS).replace("| Attribute |", "| Field |")),
         _section("PypiIndexInfo", PYPI_INDEX_INFO_DOC, _attr_table(PYPI_INDEX_INFO_FIELDS).replace("| Attribute |", "| Field |")),
         "## record_action",

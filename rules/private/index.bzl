@@ -1,14 +1,15 @@
 """pypi_index: distribution files -> records -> one action writing tree + tarball."""
 
 load("//rules:providers.bzl", "PyDistInfo", "PypiIndexInfo")
-load(":command.bzl", "pypi_index_deploy")
 load(":generator.bzl", "GENERATOR_ATTRS", "PY_TOOLCHAIN", "run_generator")
 load(":record.bzl", "check_dist_file", "record_action")
 
 PYPI_INDEX_DOC = """A static PyPI index: `<name>/` (the web root; the index is at `simple/`),
 `<name>.tar.gz` (the same tree, deterministic), `<name>.manifest.json` and
 `<name>.root_digest` (output groups `tree`, `tarball`, `manifest`,
-`root_digest`). `bazel run //:<name>.deploy -- DEST [options]` runs
+`root_digest`). `<name>.tarball` is a target whose one output is the
+tarball, for rules that take a label (a container image, a release upload).
+`bazel run //:<name>.deploy -- DEST [options]` runs
 `dumb-pypi deploy <name>.tar.gz DEST` (a directory or `s3://BUCKET/PREFIX`;
 S3 needs boto3 importable by the toolchain's Python, from its site-packages or
 `PYTHONPATH`)."""
@@ -113,7 +114,7 @@ def _pypi_index_impl(ctx):
         ),
     ]
 
-pypi_index_rule = rule(
+pypi_index = rule(
     implementation = _pypi_index_impl,
     doc = PYPI_INDEX_DOC,
     attrs = dict(
@@ -128,24 +129,3 @@ pypi_index_rule = rule(
     ),
     toolchains = [PY_TOOLCHAIN],
 )
-
-def pypi_index(name, **kwargs):
-    """Declares `name` (the index) and `name.deploy`.
-
-    Args:
-      name: target name; outputs are `<name>/`, `<name>.tar.gz`,
-        `<name>.manifest.json` and `<name>.root_digest`.
-      **kwargs: the attributes of `pypi_index_rule` plus the common ones
-        (visibility, tags, ...).
-    """
-    pypi_index_rule(name = name, **kwargs)
-
-    # Runnable helpers over the built tarball, one per verb:
-    # `bazel run //:<name>.deploy -- DEST` runs `dumb-pypi deploy <name>.tar.gz DEST`.
-    pypi_index_deploy(
-        name = name + ".deploy",
-        index = name,
-        tags = kwargs.get("tags"),
-        testonly = kwargs.get("testonly"),
-        visibility = kwargs.get("visibility"),
-    )

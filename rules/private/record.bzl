@@ -40,6 +40,31 @@ def check_dist_file(owner, origin, f):
             ", ".join(DIST_EXTENSIONS),
         ))
 
+def record_args(ctx, dist, out, yanked_reason = "", upload_time = -1, uploaded_by = ""):
+    """The CLI arguments `record DIST --output OUT [...]`.
+
+    Args:
+      ctx: the rule context.
+      dist: File, the wheel or sdist.
+      out: File, the record JSON to write.
+      yanked_reason: string, PEP 592 reason; empty for not yanked.
+      upload_time: int, seconds since the epoch; -1 for none.
+      uploaded_by: string; empty for none.
+
+    Returns:
+      Args.
+    """
+    args = ctx.actions.args()
+    args.add("record", dist)
+    args.add("--output", out)
+    if yanked_reason:
+        args.add("--yanked-reason", yanked_reason)
+    if upload_time >= 0:
+        args.add("--upload-time", str(upload_time))
+    if uploaded_by:
+        args.add("--uploaded-by", uploaded_by)
+    return args
+
 def record_action(ctx, dist, out, origin, yanked_reason = "", upload_time = -1, uploaded_by = ""):
     """Emits the action `dumb-pypi record DIST --output OUT [...]`.
 
@@ -52,15 +77,6 @@ def record_action(ctx, dist, out, origin, yanked_reason = "", upload_time = -1, 
       upload_time: int, seconds since the epoch; -1 for none.
       uploaded_by: string; empty for none.
     """
-    args = ctx.actions.args()
-    args.add("record", dist)
-    args.add("--output", out)
-    if yanked_reason:
-        args.add("--yanked-reason", yanked_reason)
-    if upload_time >= 0:
-        args.add("--upload-time", str(upload_time))
-    if uploaded_by:
-        args.add("--uploaded-by", uploaded_by)
     run_generator(
         ctx,
         mnemonic = "DumbPypiRecord",
@@ -69,7 +85,7 @@ def record_action(ctx, dist, out, origin, yanked_reason = "", upload_time = -1, 
             origin,
             "" if origin == str(ctx.label) else " for " + str(ctx.label),
         ),
-        cli_args = args,
+        cli_args = record_args(ctx, dist, out, yanked_reason, upload_time, uploaded_by),
         inputs = [dist],
         outputs = [out],
     )
@@ -77,8 +93,11 @@ def record_action(ctx, dist, out, origin, yanked_reason = "", upload_time = -1, 
 PYPI_DIST_DOC = """A prebuilt wheel or sdist (an `http_file`, a checked-in file, another rule's
 output) with index-only facts about it: yanked, upload time, uploader.
 
-Plain files can go into `pypi_index.dists` directly; wrap them in `pypi_dist`
-only to set these attributes."""
+`bazel build` of a `pypi_dist` checks the file on its own, without an index:
+it must be a wheel or sdist whose metadata agrees with its filename (name and
+version). Its default outputs are the file and that check's record
+(`<name>.record.json`); rules that want the file alone take `PyDistInfo.file`. Plain files can go into `pypi_index.dists` directly; wrap them in
+`pypi_dist` to set these attributes or to have them checked alone."""
 
 PYPI_DIST_ATTR_DOCS = dict(
     {"src": "Required. The wheel or sdist file, under its real filename."},
@@ -99,7 +118,10 @@ def _pypi_dist_impl(ctx):
         uploaded_by = ctx.attr.uploaded_by,
     )
     return [
-        DefaultInfo(files = depset([ctx.file.src])),
+        # The record is a default output so that `bazel build` of this target
+        # runs the record action, which checks the file (validation output
+        # groups are off by default on Bazel 4.2).
+        DefaultInfo(files = depset([ctx.file.src, record])),
         PyDistInfo(file = ctx.file.src, record = record, origin = origin),
         OutputGroupInfo(record = depset([record])),
     ]

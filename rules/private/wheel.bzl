@@ -1,14 +1,15 @@
 """py_wheel_dist: a hermetic, byte-reproducible pure-Python wheel.
 
 The filename is fixed at analysis time from `distribution`, `version` and
-`python_tag`; wheelmaker.py writes the archive from a JSON config (on its
-command line, so no extra output per wheel), and the file's record comes from
-the shared `record_action`.
+`python_tag`. One action per wheel: the launcher builds the archive with
+wheelmaker.py from a JSON config (on its command line, so no extra output
+per wheel), then writes the wheel's record with `dumb-pypi record`, as
+`record_action` does for other files.
 """
 
 load("//rules:providers.bzl", "PyDistInfo")
-load(":generator.bzl", "GENERATOR_ATTRS", "PYTHON_FLAGS", "PY_TOOLCHAIN", "python_interpreter")
-load(":record.bzl", "RECORD_ATTRS", "record_action")
+load(":generator.bzl", "GENERATOR_ATTRS", "PY_TOOLCHAIN", "run_generator")
+load(":record.bzl", "RECORD_ATTRS", "record_args")
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _DIGITS = "0123456789"
@@ -29,7 +30,14 @@ def check_distribution(label, name):
         fail("%s: distribution %r is not a valid project name (letters, digits, '.', '_', '-'; starting and ending with a letter or digit)" % (label, name))
 
 def escape_distribution(name):
-    """The wheel-filename form of a project name: lower case, runs of -_. become '_'."""
+    """The wheel-filename form of a project name.
+
+    Args:
+      name: the project name.
+
+    Returns:
+      string: lower case, runs of `-_.` become `_`.
+    """
     out = []
     for ch in name.lower().elems():
         if ch in "-_.":
@@ -51,7 +59,14 @@ def _check_release(text):
     return True
 
 def is_normalised_version(version):
-    """Whether `version` is a PEP 440 version in its normalised spelling."""
+    """Whether `version` is a PEP 440 version in its normalised spelling.
+
+    Args:
+      version: the version string.
+
+    Returns:
+      bool.
+    """
     rest = version
     ok = True
     if "+" in rest:
@@ -168,51 +183,50 @@ def _py_wheel_dist_impl(ctx):
     # writes those with non-ASCII text encoded twice (bazelbuild/bazel#18792),
     # while the command line carries it byte for byte. A config too long for
     # one argument (hundreds of files) goes in a declared file instead.
-    python, python_files = python_interpreter(ctx)
-    args = ctx.actions.args()
-    args.add_all(PYTHON_FLAGS)
-    args.add(ctx.file._wheelmaker)
+    wheel_option = ctx.actions.args()
     config_json = json.encode(config)
     inputs = [ctx.file._wheelmaker] + ctx.files.srcs + ctx.files.data
     if len(config_json) <= _MAX_INLINE_CONFIG:
-        args.add("--config-json", config_json)
+        wheel_option.add("--wheel", config_json)
     else:
         config_file = ctx.actions.declare_file(ctx.label.name + ".wheel.json")
         ctx.actions.write(config_file, config_json)
-        args.add(config_file)
+        wheel_option.add("--wheel")
+        wheel_option.add(config_file, format = "@%s")
         inputs.append(config_file)
     if ctx.file.description_file:
         inputs.append(ctx.file.description_file)
-    ctx.actions.run(
-        executable = python,
-        arguments = [args],
-        inputs = depset(inputs, transitive = [python_files]),
-        outputs = [wheel],
+
+    # The wheel and its record in one action: the record reads the wheel
+    # this action has just written (the wheel is an output, not an input).
+    record = ctx.actions.declare_file(ctx.label.name + ".record.json")
+    run_generator(
+        ctx,
         mnemonic = "PyWheelDist",
         progress_message = "Building wheel %s for %s" % (filename, ctx.label),
-    )
-
-    origin = str(ctx.label)
-    record = ctx.actions.declare_file(ctx.label.name + ".record.json")
-    record_action(
-        ctx,
-        wheel,
-        record,
-        origin,
-        yanked_reason = ctx.attr.yanked_reason,
-        upload_time = ctx.attr.upload_time,
-        uploaded_by = ctx.attr.uploaded_by,
+        cli_args = record_args(
+            ctx,
+            wheel,
+            record,
+            yanked_reason = ctx.attr.yanked_reason,
+            upload_time = ctx.attr.upload_time,
+            uploaded_by = ctx.attr.uploaded_by,
+        ),
+        inputs = inputs,
+        outputs = [wheel, record],
+        launcher_options = wheel_option,
     )
     return [
         DefaultInfo(files = depset([wheel])),
-        PyDistInfo(file = wheel, record = record, origin = origin),
+        PyDistInfo(file = wheel, record = record, origin = str(ctx.label)),
         OutputGroupInfo(record = depset([record])),
     ]
 
 PY_WHEEL_DIST_DOC = """A pure-Python wheel (`<name>-<version>-<python_tag>-none-any.whl`, named at
 analysis time), built hermetically and byte-identically on every build: sorted
 entries, fixed timestamps and permissions, RECORD with sha256 of every entry.
-Provides `PyDistInfo` (with its record, output group `record`) for
+One action writes the wheel and its record (`dumb-pypi record`, which checks
+it). Provides `PyDistInfo` (with that record, output group `record`) for
 `pypi_index`."""
 
 WHEEL_ATTR_DOCS = {

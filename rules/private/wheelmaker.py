@@ -1,10 +1,9 @@
 """Writes one pure-Python wheel, byte-identical on every run.
 
-Called by the `py_wheel_dist` rule with the JSON config it computed at
-analysis time (keys below): `--config-json TEXT` (the usual case: no extra
-file per wheel), or the path of a file holding it (configs too long for one
-command-line argument). Standard library only: it runs on the Python
-toolchain before any dependency exists.
+`build(config)` is called by run_generator.py (`--wheel CONFIG`) in the
+`py_wheel_dist` action, with the JSON config the rule computed at analysis
+time (keys below); the same action then writes the wheel's record. Standard
+library only.
 
 Reproducibility: entries are sorted (the .dist-info directory last, RECORD
 last of all), every entry gets the same timestamp, permissions and "Unix"
@@ -15,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import sys
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -148,22 +146,11 @@ def write_wheel(config: Mapping[str, Any]) -> None:
             zf.writestr(info, data, compresslevel=9)
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) == 2 and argv[0] == "--config-json":
-        config = json.loads(argv[1])
-    elif len(argv) == 1 and not argv[0].startswith("-"):
-        with open(argv[0], encoding="utf-8") as f:
-            config = json.load(f)
-    else:
-        print("usage: wheelmaker.py (--config-json TEXT | CONFIG.json)", file=sys.stderr)
-        return 2
+def build(config: Mapping[str, Any]) -> bool:
+    """Writes the wheel `config` describes; on bad input, names it on stderr and returns False."""
     try:
         write_wheel(config)
     except (WheelError, OSError, UnicodeDecodeError) as e:
         print(f"{config.get('label', '?')}: cannot build {config.get('filename', 'wheel')}: {e}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+        return False
+    return True

@@ -6,10 +6,12 @@ actions run, and the errors for bad input.
 """
 
 load("@bazel_skylib//lib:unittest.bzl", "analysistest", "asserts")
+load("@bazel_tools//tools/python:toolchain.bzl", "py_runtime_pair")
 load("//rules:defs.bzl", "PyDistInfo", "PypiIndexInfo", "py_wheel_dist", "pypi_dist", "pypi_index")
+load("//rules:python_toolchain.bzl", "dumb_pypi_python_toolchain")
 
-# The interpreter of the toolchain this workspace registers
-# (//third_party/python:toolchain), not a `python3` looked up on PATH.
+# The interpreter of the toolchain dumb_pypi_dependencies() registers
+# (@dumb_pypi_python//:toolchain), not a `python3` looked up on PATH.
 _TOOLCHAIN_PYTHON = "/usr/bin/python3"
 
 def _mnemonics(actions):
@@ -33,24 +35,28 @@ def _wheel_test_impl(ctx):
     asserts.equals(env, str(target.label), info.origin)
 
     actions = analysistest.target_actions(env)
-    asserts.equals(env, ["DumbPypiRecord", "PyWheelDist"], _mnemonics(actions))
+
+    # One action per wheel: it writes the wheel and the wheel's record.
+    asserts.equals(env, ["PyWheelDist"], _mnemonics(actions))
 
     # Two outputs per wheel (the wheel, its record) and nothing else for every
     # later build to track: the wheel's config travels on the command line.
     asserts.equals(env, [], _by_mnemonic(actions, "FileWrite"), "no config file output")
     wheel_action = _by_mnemonic(actions, "PyWheelDist")[0]
-    asserts.equals(env, "--config-json", wheel_action.argv[-2])
-    config = json.decode(wheel_action.argv[-1])
+    asserts.equals(env, ["acme_tools-1.0rc1-py2.py3-none-any.whl", "wheel_under_test.record.json"], _basenames(wheel_action.outputs.to_list()))
+    argv = wheel_action.argv
+    config = json.decode(argv[argv.index("--wheel") + 1])
     asserts.equals(env, "acme_tools-1.0rc1-py2.py3-none-any.whl", config["filename"])
     asserts.equals(env, ["testdata/pkg/__init__.py"], [f["dest"] for f in config["files"]])
-    for action in _by_mnemonic(actions, "PyWheelDist") + _by_mnemonic(actions, "DumbPypiRecord"):
-        asserts.equals(env, _TOOLCHAIN_PYTHON, action.argv[0], "actions run the toolchain's interpreter")
-        asserts.equals(env, ["-I", "-S", "-B"], action.argv[1:4], "isolated interpreter")
-        asserts.equals(env, {}, action.env, "actions get an empty environment")
-    record = _by_mnemonic(actions, "DumbPypiRecord")[0]
-    asserts.true(env, "--yanked-reason" in record.argv and "broken" in record.argv, "yanked_reason reaches dumb-pypi record")
-    asserts.true(env, "--upload-time" in record.argv and "1700000000" in record.argv, "upload_time reaches dumb-pypi record")
-    asserts.true(env, info.file in record.inputs.to_list(), "the record action reads the wheel")
+    asserts.equals(env, _TOOLCHAIN_PYTHON, argv[0], "actions run the toolchain's interpreter")
+    asserts.equals(env, ["-I", "-S", "-B"], argv[1:4], "isolated interpreter")
+    asserts.equals(env, {}, wheel_action.env, "actions get an empty environment")
+    asserts.true(env, "--python" in argv, "the interpreter's declared version is on the command line")
+    cli = argv[argv.index("--") + 1:]
+    asserts.equals(env, ["record", info.file.path, "--output", info.record.path], cli[:4], "the record of the wheel just written")
+    asserts.true(env, "--yanked-reason" in cli and "broken" in cli, "yanked_reason reaches dumb-pypi record")
+    asserts.true(env, "--upload-time" in cli and "1700000000" in cli, "upload_time reaches dumb-pypi record")
+    asserts.false(env, info.file in wheel_action.inputs.to_list(), "the wheel is an output, not an input")
     return analysistest.end(env)
 
 wheel_test = analysistest.make(_wheel_test_impl)
@@ -119,7 +125,7 @@ def _deploy_test_impl(ctx):
     info = target[DefaultInfo]
     asserts.equals(env, "index_under_test.deploy.sh", info.files_to_run.executable.basename)
     runfiles = [f.basename for f in info.default_runfiles.files.to_list()]
-    for name in ["index_under_test.tar.gz", "run_generator.py", "packaging-25.0-py3-none-any.whl"]:
+    for name in ["index_under_test.tar.gz", "run_generator.py", "packaging-25.0-py3-none-any.whl", "jinja2-3.1.6-py3-none-any.whl", "_native.py"]:
         asserts.true(env, name in runfiles, "deploy runs with " + name)
     asserts.false(env, "greet-1.2.0-py3-none-any.whl" in runfiles, "deploy needs the tarball, not its inputs")
     return analysistest.end(env)
@@ -140,8 +146,71 @@ def _not_a_dist_wrapped_test_impl(ctx):
 
 not_a_dist_wrapped_test = analysistest.make(_not_a_dist_wrapped_test_impl, expect_failure = True)
 
+# --- the interpreter's identity is part of every action --------------------
+
+def _versioned_python_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    for action in _by_mnemonic(analysistest.target_actions(env), "PyWheelDist"):
+        argv = action.argv
+        asserts.equals(env, "/opt/python3.99/bin/python3", argv[0], "the toolchain's interpreter")
+        asserts.equals(env, "3.99", argv[argv.index("--python") + 1], "the toolchain's declared version")
+    return analysistest.end(env)
+
+versioned_python_test = analysistest.make(
+    _versioned_python_test_impl,
+    config_settings = {"//command_line_option:extra_toolchains": ["//tests/bazel:python_3_99"]},
+)
+
+def _unversioned_python_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    asserts.expect_failure(env, "the Python toolchain runs /usr/bin/python3, which is no input of the actions, and declares no version")
+    return analysistest.end(env)
+
+unversioned_python_test = analysistest.make(
+    _unversioned_python_test_impl,
+    expect_failure = True,
+    config_settings = {"//command_line_option:extra_toolchains": ["//tests/bazel:python_unversioned"]},
+)
+
+def _autodetecting_python_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    asserts.expect_failure(env, "the Python toolchain runs `python3` from PATH (Bazel's autodetecting toolchain)")
+    return analysistest.end(env)
+
+autodetecting_python_test = analysistest.make(
+    _autodetecting_python_test_impl,
+    expect_failure = True,
+    config_settings = {"//command_line_option:extra_toolchains": ["@bazel_tools//tools/python:autodetecting_toolchain"]},
+)
+
+# --- what the pypi_index macro and pypi_dist give ---------------------------
+
+def _tarball_target_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    target = analysistest.target_under_test(env)
+    asserts.equals(env, ["index_under_test.tar.gz"], _basenames(target[DefaultInfo].files.to_list()))
+    asserts.equals(env, [], analysistest.target_actions(env), "the tarball target only names the index's output")
+    return analysistest.end(env)
+
+tarball_target_test = analysistest.make(_tarball_target_test_impl)
+
+def _pypi_dist_checks_itself_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    target = analysistest.target_under_test(env)
+    info = target[PyDistInfo]
+    asserts.equals(env, ["other-0.1.tar.gz", "other_dist.record.json"], _basenames(target[DefaultInfo].files.to_list()))
+    asserts.true(env, info.record in target[DefaultInfo].files.to_list(), "bazel build runs the record action")
+    asserts.equals(env, ["DumbPypiRecord"], _mnemonics(analysistest.target_actions(env)))
+    return analysistest.end(env)
+
+pypi_dist_checks_itself_test = analysistest.make(_pypi_dist_checks_itself_test_impl)
+
 def analysis_test_suite(name):
-    """Declares the targets under test (tagged manual) and the tests."""
+    """Declares the targets under test (tagged manual) and the tests.
+
+    Args:
+      name: the test_suite gathering them.
+    """
     py_wheel_dist(
         name = "wheel_under_test",
         srcs = ["testdata/pkg/__init__.py"],
@@ -200,6 +269,35 @@ def analysis_test_suite(name):
         src = "testdata/notes.txt",
         tags = ["manual"],
     )
+    pypi_dist(
+        name = "other_dist",
+        src = "testdata/other-0.1.tar.gz",
+        tags = ["manual"],
+    )
+
+    # Toolchains for the interpreter tests: one declaring a version (a path
+    # that need not exist: analysis only), one declaring none.
+    dumb_pypi_python_toolchain(
+        name = "python_3_99",
+        interpreter_path = "/opt/python3.99/bin/python3",
+        python_version = "3.99",
+    )
+
+    # buildifier: disable=native-py
+    native.py_runtime(
+        name = "unversioned_runtime",
+        interpreter_path = "/usr/bin/python3",
+        python_version = "PY3",
+    )
+    py_runtime_pair(
+        name = "unversioned_pair",
+        py3_runtime = ":unversioned_runtime",
+    )
+    native.toolchain(
+        name = "python_unversioned",
+        toolchain = ":unversioned_pair",
+        toolchain_type = "@bazel_tools//tools/python:toolchain_type",
+    )
 
     wheel_test(name = "wheel_test", target_under_test = ":wheel_under_test", size = "small")
     bad_version_test(name = "bad_version_test", target_under_test = ":bad_version_whl", size = "small")
@@ -209,10 +307,16 @@ def analysis_test_suite(name):
     deploy_test(name = "deploy_test", target_under_test = ":index_under_test.deploy", size = "small")
     not_a_dist_test(name = "not_a_dist_test", target_under_test = ":not_a_dist_index", size = "small")
     not_a_dist_wrapped_test(name = "not_a_dist_wrapped_test", target_under_test = ":notes_dist", size = "small")
+    versioned_python_test(name = "versioned_python_test", target_under_test = ":greet_new", size = "small")
+    unversioned_python_test(name = "unversioned_python_test", target_under_test = ":greet_old", size = "small")
+    autodetecting_python_test(name = "autodetecting_python_test", target_under_test = ":greet_old", size = "small")
+    tarball_target_test(name = "tarball_target_test", target_under_test = ":index_under_test.tarball", size = "small")
+    pypi_dist_checks_itself_test(name = "pypi_dist_checks_itself_test", target_under_test = ":other_dist", size = "small")
 
     native.test_suite(
         name = name,
         tests = [
+            ":autodetecting_python_test",
             ":bad_name_test",
             ":bad_version_test",
             ":deploy_test",
@@ -220,6 +324,10 @@ def analysis_test_suite(name):
             ":not_a_dist_test",
             ":not_a_dist_wrapped_test",
             ":packages_url_test",
+            ":pypi_dist_checks_itself_test",
+            ":tarball_target_test",
+            ":unversioned_python_test",
+            ":versioned_python_test",
             ":wheel_test",
         ],
     )

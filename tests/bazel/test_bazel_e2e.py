@@ -233,10 +233,26 @@ def test_pip_and_uv_install_dumb_pypi_from_root_index(checkout_a: Checkout, tmp_
     pip_bin = pip_venv(tmp_path / "pip")
     proc = pip_install(pip_bin, url, "dumb-pypi")
     assert proc.returncode == 0, proc.stderr
-    # The installed CLI really works (with packaging, its one dependency): it
-    # indexes a wheel of the index it came from.
+    # Every file of the index is a pure wheel: it installs on any platform and CPython >= 3.9.
+    files = sorted(p.name for p in web.glob("packages/*/*/*/*") if not p.name.endswith(".metadata"))
+    assert files == [
+        "dumb_pypi-2.0.0-py3-none-any.whl",
+        "jinja2-3.1.6-py3-none-any.whl",
+        "markdown_it_py-3.0.0-py3-none-any.whl",
+        "markupsafe-3.0.2+pure-py3-none-any.whl",
+        "mdurl-0.1.2-py3-none-any.whl",
+        "packaging-25.0-py3-none-any.whl",
+    ]
+    # The installed CLI really works (with its dependencies): it indexes a
+    # wheel of the index it came from; jinja2 renders with the pure MarkupSafe.
     [wheel] = web.glob("packages/*/*/*/packaging-25.0-py3-none-any.whl")
+    render = (
+        "import jinja2, markupsafe; print(markupsafe._escape_inner.__module__, "
+        "jinja2.Environment(autoescape=True).from_string('{{ x }}').render(x='<b>'))"
+    )
     for name, bindir in (("pip", pip_bin), ("uv", uv_install(tmp_path / "uv", url, "dumb-pypi"))):
+        proc = subprocess.run([str(bindir / "python"), "-c", render], check=False, capture_output=True, text=True)
+        assert proc.stdout == "markupsafe._native &lt;b&gt;\n", (name, proc.stderr)
         out = tmp_path / f"out-{name}"
         proc = subprocess.run(
             [str(bindir / "dumb-pypi"), "--output-dir", str(out), "--pool", str(wheel)], capture_output=True, text=True
@@ -346,7 +362,7 @@ def test_nginx_http_remote_cache(
         nginx.wait(timeout=30)
 
 
-def test_one_changed_wheel_reruns_three_actions(bazel_session: Session, checkout_a: Checkout) -> None:
+def test_one_changed_wheel_reruns_two_actions(bazel_session: Session, checkout_a: Checkout) -> None:
     root = bazel_session.checkout("inc")
     bz = bazel_session.bazel(root / "tests/e2e/example", "inc", [f"--disk_cache={bazel_session.disk_cache}"])
     bz.build("//:pypi_index")
@@ -354,14 +370,14 @@ def test_one_changed_wheel_reruns_three_actions(bazel_session: Session, checkout
     tools = root / "tests/e2e/example/acme/tools.py"
     tools.write_text(tools.read_text() + "\n\ndef question() -> str:\n    return 'six times nine'\n")
     result = bz.build("//:pypi_index")
-    # The acme wheel, its record, the index: nothing else.
-    assert result.executed == 3, result.processes
+    # The acme wheel (with its record, in the same action), the index: nothing else.
+    assert result.executed == 2, result.processes
 
 
 def test_starlark_tests_pass(checkout_a: Checkout) -> None:
-    """The analysis tests (8) and Starlark unit tests (2) under tests/bazel/."""
+    """The analysis tests (13) and Starlark unit tests (2) under tests/bazel/."""
     result = checkout_a.main.run("test", "//tests/bazel:analysis_tests", "//tests/bazel:unit_tests")
-    assert re.search(r"Executed \d+ out of 10 tests: 10 tests pass\.", result.stderr + result.stdout)
+    assert re.search(r"Executed \d+ out of 15 tests: 15 tests pass\.", result.stderr + result.stdout)
 
 
 def test_docs_are_generated_from_the_rules(checkout_a: Checkout) -> None:
@@ -379,3 +395,33 @@ def test_deploy_subtarget_deploys_the_tarball(checkout_a: Checkout) -> None:
     current = bz.workspace / "deployed/site/current"
     assert current.is_symlink()
     assert tree_listing(current) == tree_listing(bz.bin("pypi_index"))
+
+
+def test_an_action_imports_the_pinned_dependencies(checkout_a: Checkout) -> None:
+    """jinja2, markupsafe (its pure fallback) and markdown-it-py import in an action from the pinned inputs alone."""
+    checkout_a.main.build("//tests/bazel:generator_imports")
+    report = json.loads(checkout_a.main.bin("tests/bazel/generator_imports.json").read_text())
+    assert report == {
+        "jinja2": "3.1.6",
+        "markdown": "<p><em>hi</em> <b></p>\n",
+        "markupsafe_escape": "markupsafe._native",
+        "packaging": "25.0",
+        "rendered": "<p>&lt;script&gt;</p>",
+        "sys_path_entries": 7,
+    }
+
+
+def test_index_kinds_and_tarball_target(checkout_a: Checkout) -> None:
+    """`kind(pypi_index, //...)` finds the indexes alone; `<name>.tarball` is the tarball, as a label."""
+    bz = checkout_a.example
+    found = bz.run("query", "--noshow_progress", "kind(pypi_index, //...)").stdout.split()
+    assert sorted(found) == ["//:bucket_index", "//:pypi_index"]
+    lines = bz.run("query", "--noshow_progress", "--output=label_kind", "//:all").stdout.splitlines()
+    kinds = {label: kind for kind, _rule, label in (line.split(" ") for line in lines)}
+    assert {label: kind for label, kind in kinds.items() if label.startswith("//:pypi_index")} == {
+        "//:pypi_index": "pypi_index",
+        "//:pypi_index.deploy": "dumb_pypi_deploy",
+        "//:pypi_index.tarball": "dumb_pypi_tarball",
+    }
+    result = bz.build("//:pypi_index.tarball")
+    assert "bazel-bin/pypi_index.tar.gz" in result.stderr

@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,50 @@ def test_pex_strict_refusal_exits_1_without_traceback(pex: Path, tmp_path: Path)
     assert result.returncode == 1
     assert "list.txt:2" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+IMPORTS = (
+    "import jinja2, markdown_it, markupsafe, sys; "
+    "print(jinja2.__version__, markupsafe._escape_inner.__module__, markdown_it.__version__, sys.version_info[:2])"
+)
+
+
+def _interpreters() -> list[str]:
+    """This Python and every other CPython >= 3.9 pyenv has here (3.9 to 3.13 on the CI machines)."""
+    found = {sys.executable}
+    for python in sorted(Path.home().glob(".pyenv/versions/3.*/bin/python3.*")):
+        if re.fullmatch(r"python3\.(9|1[0-9])", python.name):
+            found.add(str(python))
+    return sorted(found)
+
+
+def test_pex_carries_jinja2_and_the_pure_markupsafe(pex: Path, tmp_path: Path) -> None:
+    """jinja2 and MarkupSafe's pure-Python fallback, no compiled module: the pex runs anywhere."""
+    with zipfile.ZipFile(pex) as zf:
+        names = zf.namelist()
+    assert not [n for n in names if n.endswith((".so", ".pyd", ".dylib")) or "_speedups" in n]
+    assert "markupsafe/_native.py" in names
+    assert any(n.endswith("jinja2-3.1.6-py3-none-any.whl/jinja2/__init__.py") for n in names)
+    for python in _interpreters():
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PEX"))}
+        result = subprocess.run([python, str(pex), "-c", IMPORTS], cwd=tmp_path, env={**env, "PEX_INTERPRETER": "1"},
+                                capture_output=True, text=True, timeout=300, check=False)
+        assert result.returncode == 0, (python, result.stderr)
+        assert result.stdout.startswith("3.1.6 markupsafe._native 3.0.0 ("), (python, result.stdout)
+        version = subprocess.run([python, str(pex), "--version"], cwd=tmp_path, env=env, capture_output=True,
+                                 text=True, timeout=300, check=False)
+        assert version.returncode == 0 and version.stdout.startswith("dumb-pypi "), (python, version.stderr)
+
+
+def test_pex_pins_are_the_bazel_pins() -> None:
+    script = (REPO / "scripts/build_pex.sh").read_text()
+    deps = (REPO / "third_party/deps.bzl").read_text()
+    requirements = re.search(r"^REQUIREMENTS=\((.*)\)$", script, re.MULTILINE)[1].split()
+    wheels = re.findall(r"/([a-z0-9_]+)-([0-9][^-]*)-py3-none-any\.whl", deps)
+    # Wheel filenames spell markdown-it-py as markdown_it_py.
+    pins = sorted(f"{name}=={version}" for name, version in wheels)
+    assert sorted(r.replace("-", "_") for r in requirements) == pins
+    sdist_url = re.search(r"^MARKUPSAFE_SDIST_URL=(\S+)$", script, re.MULTILINE)[1]
+    sdist_sha = re.search(r"^MARKUPSAFE_SDIST_SHA256=(\S+)$", script, re.MULTILINE)[1]
+    assert sdist_url.removeprefix("https://files.pythonhosted.org/packages/") in deps
+    assert f'"{sdist_sha}"' in deps

@@ -24,16 +24,9 @@ workspace(name = "pants_cross_check")
 
 local_repository(name = "dumb_pypi", path = "../../..")
 
-# Offline stand-ins, as in tests/e2e/example/WORKSPACE.
-local_repository(name = "rules_cc", path = "../../../third_party/bazel/rules_cc")
-local_repository(name = "remote_coverage_tools", path = "../../../third_party/bazel/remote_coverage_tools")
-local_repository(name = "rules_java", path = "/usr/share/bazel/rules/java")
-
 load("@dumb_pypi//rules:repositories.bzl", "dumb_pypi_dependencies")
 
 dumb_pypi_dependencies()
-
-register_toolchains("@dumb_pypi//third_party/python:toolchain")
 """
 
 BUILD = """\

@@ -7,7 +7,6 @@ the Bazel and Pants rules).
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
@@ -20,16 +19,22 @@ from dumb_pypi.errors import DumbPypiError, describe
 from dumb_pypi.inputs.refusals import PROG, Refusals, warn
 
 if TYPE_CHECKING:
+    import argparse
+
+    from dumb_pypi.pages.webui.remote import RemoteWebUI
     from dumb_pypi.projects import ProjectStatus
 
 # The index step's modules (pages, the writer) are imported inside
 # _build(): `dumb-pypi record` runs once per file in Bazel and Pants, and
-# importing them would be most of its time.
+# importing them would be most of its time. Even argparse waits: a partial
+# rebuild starts its web UI renderer before it (see build.early_renderer()).
 
 __all__ = ["main"]
 
 
 def _build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog=PROG,
         description=(
@@ -88,6 +93,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _positive_int(value: str) -> int:
+    import argparse
+
     try:
         number = int(value)
     except ValueError:
@@ -98,6 +105,8 @@ def _positive_int(value: str) -> int:
 
 
 def _record_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(prog=f"{PROG} record", description="Describe one wheel or sdist as a JSON record.",
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", help="the wheel or sdist")
@@ -120,6 +129,8 @@ def _source_date_epoch() -> int | None:
 
 
 def _statuses(values: list[str]) -> dict[str, ProjectStatus]:
+    if not values:
+        return {}
     from dumb_pypi.projects import PROJECT_STATUSES, ProjectStatus
     from dumb_pypi.records.filenames import canonical_name
 
@@ -135,10 +146,22 @@ def _statuses(values: list[str]) -> dict[str, ProjectStatus]:
 
 
 def _build(argv: Sequence[str]) -> int:
+    from dumb_pypi.build import early_renderer
+
+    # --previous-package-list[-json], or a prefix of it (argparse takes those)
+    early = early_renderer() if any(arg.startswith("--prev") for arg in argv) else None
+    try:
+        return _build_with(argv, early)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _build_with(argv: Sequence[str], early: RemoteWebUI | None) -> int:
     from dumb_pypi.build import StrictFailure, build
     from dumb_pypi.inputs import Sources
     from dumb_pypi.output.tarball import DEFAULT_MTIME
-    from dumb_pypi.pages import Site
+    from dumb_pypi.pages.webui import Site
     from dumb_pypi.request import Request
 
     parser = _build_parser()
@@ -165,7 +188,7 @@ def _build(argv: Sequence[str]) -> int:
     )
     refusals = Refusals()
     try:
-        result = build(request, refusals, warn)
+        result = build(request, refusals, warn, early)
     except StrictFailure as ex:
         print(f"{PROG}: {ex}", file=sys.stderr)
         return 1
@@ -177,9 +200,10 @@ def _build(argv: Sequence[str]) -> int:
 
 def _record(argv: Sequence[str]) -> int:
     args = _record_parser().parse_args(argv)
+    from dumb_pypi.encoding import dumps
     from dumb_pypi.inputs.files import inspect_file
     from dumb_pypi.output.files import replace_file
-    from dumb_pypi.records import dumps, record_to_json
+    from dumb_pypi.records import record_to_json
 
     record = inspect_file(args.file, filename=args.filename, yanked_reason=args.yanked_reason,
                           upload_timestamp=args.upload_time, uploaded_by=args.uploaded_by, warn=warn)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from dumb_pypi.inputs import Sources
 from dumb_pypi.output.tarball import DEFAULT_MTIME
-from dumb_pypi.pages import Site
 from dumb_pypi.pages.webui import templates_digest
-from dumb_pypi.projects import ProjectStatus
+
+if TYPE_CHECKING:
+    from dumb_pypi.inputs import Sources
+    from dumb_pypi.pages.webui import Site
+    from dumb_pypi.projects import ProjectStatus
 
 __all__ = ["Request"]
 

@@ -29,7 +29,7 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 from dumb_pypi.errors import DumbPypiError, describe
 
-__all__ = ["CAN_FORK", "WorkerFailed", "Workers", "default_jobs", "split"]
+__all__ = ["CAN_FORK", "WorkerFailed", "Workers", "default_jobs", "die_with", "split"]
 
 CAN_FORK = hasattr(os, "fork")
 
@@ -165,7 +165,7 @@ def _child(share: Sequence[T], work: Callable[[Iterable[T]], R], write_fd: int, 
     message: tuple[str, Any]
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops its workers
-        _die_with(parent)
+        die_with(parent)
         message = ("ok", work(_while_alive(share, parent)))
         code = 0
     except DumbPypiError as ex:
@@ -183,7 +183,7 @@ def _child(share: Sequence[T], work: Callable[[Iterable[T]], R], write_fd: int, 
         os._exit(code)
 
 
-def _die_with(parent: int) -> None:
+def die_with(parent: int) -> None:
     """Linux: have the kernel SIGKILL this process when the parent dies."""
     if sys.platform.startswith("linux"):
         import ctypes

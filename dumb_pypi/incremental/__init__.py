@@ -10,8 +10,9 @@ directory. The build then does the same work for every kind of plan:
   changed projects' pages are rendered; the other projects' rows in the
   root pages and the other lines of the manifest are cut out of the old
   ones. The result is byte for byte what a full build gives.
-* delta (--previous-package-list, no usable state: a tree dumb-pypi 1.15
-  built, or an empty directory): dumb-pypi 1.15's contract. Both lists are
+* delta (--previous-package-list, no state of ours: a tree dumb-pypi 1.15
+  built, or an empty directory): dumb-pypi 1.15's contract (a state that
+  does not match, after a changed flag or template, means a full build). Both lists are
   read; only the pages of the projects whose lines differ are written, and
   the root pages when anything changed; nothing at all when nothing did;
   nothing is removed.
@@ -25,12 +26,13 @@ from typing import NamedTuple
 
 from dumb_pypi.incremental import linediff
 from dumb_pypi.incremental.linediff import ListLines
-from dumb_pypi.incremental.state import STATE_NAME, State, StateWriter, load, settings_key
+from dumb_pypi.incremental.state import STATE_NAME, State, StateWriter, has_state, load, settings_key
 from dumb_pypi.inputs import read_records
 from dumb_pypi.inputs.lists import list_lines, parse_lines, read_list
 from dumb_pypi.inputs.refusals import Refuse, Warn
 from dumb_pypi.output.manifest import Manifest, ManifestLines, chunked_lines, read_manifest
-from dumb_pypi.pages import RootRows, changelog_path
+from dumb_pypi.pages.rows import RootRows, changelog_path
+from dumb_pypi.pages.webui import STATIC_FILES
 from dumb_pypi.projects import Project, group_projects
 from dumb_pypi.records import Record, record_to_json
 from dumb_pypi.request import Request
@@ -59,14 +61,17 @@ class Plan:
 
     kind = "full"
 
-    def __init__(self, projects: list[Project], recorder: Callable[[], StateWriter] | None = None) -> None:
+    def __init__(self, projects: list[Project],
+                 recorder: Callable[[Callable[[str], str]], StateWriter] | None = None) -> None:
         self.projects = projects  # whose pages are rendered and written
         self.rows_of = projects  # whose rows in the root pages are rendered (see all_rows())
         self.totals = Totals(len(projects), sum(len(project.files) for project in projects),
                              any(record.upload_timestamp for project in projects for record in project.files))
-        self.recorder = recorder  # makes the writer of the state this build leaves
+        self.recorder = recorder  # recorder(scratch) makes the writer of the state this build leaves
         self.first_page = 1  # of the changelog: the pages before it are left as they are
-        self.kept_pages: list[tuple[str, int]] = []  # those: (path, where their rows start)
+        # Root pages left as they are: (path, where their rows start): the changelog's
+        # before first_page, the static files (a partial rebuild's settings, templates included, are the last's).
+        self.kept_pages: list[tuple[str, int]] = []
         self.up_to_date = False  # nothing to write at all
         self._files = {project.name: project.files for project in projects}
 
@@ -103,14 +108,16 @@ class _Partial(Plan):
     kind = "partial"
 
     def __init__(self, previous: State, changed: set[str], projects: list[Project], listing: ListLines,
-                 reparse: Callable[[str, int], list[Record]], recorder: Callable[[], StateWriter]) -> None:
+                 reparse: Callable[[str, int], list[Record]],
+                 recorder: Callable[[Callable[[str], str]], StateWriter]) -> None:
         super().__init__(projects, recorder)
         self.previous = previous
         self.changed = changed
         self.totals = Totals(*previous.totals(changed, projects))
         self.up_to_date = not changed and listing.text == previous.listing.text
         self.first_page = previous.first_changelog_page(changed, projects)
-        self.kept_pages = [(path, previous.pages[path]) for path in map(changelog_path, range(1, self.first_page))]
+        self.kept_pages = [(path, previous.pages[path]) for path in
+                           [*map(changelog_path, range(1, self.first_page)), *STATIC_FILES]]
         manifest = previous.manifest
         # "<path>\0" is the first string after <path>; a project's paths sort together,
         # from "<dir>/<name>/" up to "<dir>/<name>0" ('0' follows '/').
@@ -181,7 +188,9 @@ def plan(request: Request, refuse: Refuse, warn: Warn) -> Plan:
             partial = _partial(request, previous, text, parse, refuse, settings)
             if partial is not None:
                 return partial
-        elif not request.whole_index_wanted():
+        elif not request.whole_index_wanted() and not has_state(request.output_dir):
+            # No state of ours: 1.15's contract. One that does not match (a changed
+            # flag or template, a page written since) is a tree of ours to rebuild in full.
             return _delta(request, text, json_lines, parse, refuse)
     listing = linediff.listing(text)  # None: line breaks other than "\n", "\r\n": no state then
     numbered = parse(enumerate(list_lines(text), 1), True)
@@ -189,7 +198,7 @@ def plan(request: Request, refuse: Refuse, warn: Warn) -> Plan:
         return Plan(_group(request, [record for _, record in numbered], refuse))
     projects, conflicted = _group_keyed(request, listing, numbered, refuse)
     linediff.clear_keys(listing.keys, conflicted)  # their lines are read again at every build
-    return Plan(projects, _recorder(request, settings, listing))
+    return Plan(projects, _recorder(settings, listing))
 
 
 def _ignore(origin: str, reason: str) -> None:
@@ -217,8 +226,8 @@ def _group_keyed(request: Request, listing: ListLines, numbered: Iterable[tuple[
     return group_projects(records, request.statuses, refuse=refuse_duplicate), conflicted
 
 
-def _recorder(request: Request, settings: str, listing: ListLines) -> Callable[[], StateWriter]:
-    return lambda: StateWriter(request.output_dir, settings, listing)
+def _recorder(settings: str, listing: ListLines) -> Callable[[Callable[[str], str]], StateWriter]:
+    return lambda scratch: StateWriter(settings, listing, scratch)
 
 
 def _partial(request: Request, previous: State, text: bytes, parse: _Parse, refuse: Refuse,
@@ -246,7 +255,7 @@ def _partial(request: Request, previous: State, text: bytes, parse: _Parse, refu
     projects, conflicted = _group_keyed(request, listing, numbered, refuse)
     linediff.clear_keys(listing.keys, conflicted)
     return _Partial(previous, changed, projects, listing, _reparser(listing, parse),
-                    _recorder(request, settings, listing))
+                    _recorder(settings, listing))
 
 
 def _reparser(listing: ListLines, parse: _Parse) -> Callable[[str, int], list[Record]]:

@@ -14,22 +14,29 @@ The state is written with the manifest, as part of the same transaction
 from __future__ import annotations
 
 import bisect
+import contextlib
 import itertools
 import marshal
 import mmap
 import os
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, BinaryIO, NamedTuple
 
 from dumb_pypi import __version__
 from dumb_pypi.incremental.linediff import KEY_TYPE, ListLines
 from dumb_pypi.output.files import map_file, naming
 from dumb_pypi.output.manifest import CachedLines, ManifestLines, OldManifest
-from dumb_pypi.pages import RootRows, changelog_order, changelog_page_count, changelog_page_rows, changelog_path
+from dumb_pypi.pages.rows import (
+    RootRows,
+    changelog_order,
+    changelog_page_count,
+    changelog_page_rows,
+    changelog_path,
+)
 from dumb_pypi.projects import Project
 
-__all__ = ["STATE_NAME", "State", "StateWriter", "load", "settings_key"]
+__all__ = ["STATE_NAME", "State", "StateWriter", "compiled_templates", "has_state", "load", "settings_key"]
 
 STATE_NAME = ".dumb-pypi-state"
 _FORMAT = 6
@@ -251,12 +258,32 @@ class State(NamedTuple):
         return memoryview(b"".join(by_index))
 
 
+def has_state(output_dir: str) -> bool:
+    """Whether a build of ours left a state in `output_dir` (matching or not)."""
+    return os.path.lexists(_path(output_dir))
+
+
 def load(output_dir: str, settings: str) -> State | None:
     """The state of the tree in `output_dir`, if it is there and still matches."""
     try:
         return _read(_Reader(map_file(_path(output_dir))), output_dir, settings)
     except (OSError, EOFError, ValueError, TypeError, IndexError):
         return None  # none, unreadable or from another build: build in full
+
+
+def compiled_templates(output_dir: str) -> dict[str, bytes]:
+    """The web UI's templates as the last build in `output_dir` compiled
+    them, whatever its settings ({} when there are none): Jinja2 checks each
+    against its source before it uses it."""
+    try:
+        reader, last = _Reader(map_file(_path(output_dir))), None
+        with contextlib.suppress(EOFError):
+            while True:
+                last = reader.raw()
+        _, compiled = marshal.loads(last) if last is not None else ((), {})
+        return dict(compiled)
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
 
 
 def _read(reader: _Reader, output_dir: str, settings: str) -> State | None:
@@ -288,21 +315,18 @@ def _read(reader: _Reader, output_dir: str, settings: str) -> State | None:
 
 
 class StateWriter:
-    """Writes the state while the tree is finished, into a file beside the
-    tree that the tree writer moves into it with the manifest (finish()).
-    The rows go to spools first; the manifest's lines, which come after
-    them (this is the manifest's sink), straight into the file."""
+    """Writes the state while the tree is finished, into a file of the tree
+    writer's temporary folder that it moves into the tree with the manifest
+    (finish()). The rows go to spools first; the manifest's lines, which
+    come after them (this is the manifest's sink), straight into the file."""
 
-    def __init__(self, output_dir: str, settings: str, listing: ListLines) -> None:
-        self.output_dir = os.path.abspath(output_dir)
-        parent, name = os.path.split(self.output_dir)
-        self._tmp = os.path.join(parent, f".{name}.dumb-pypi-state.tmp")
+    def __init__(self, settings: str, listing: ListLines, scratch: Callable[[str], str]) -> None:
+        """`scratch(name)`: a path for a file of this build's own (the tree writer's)."""
+        self._tmp = scratch("state")
         self._file: BinaryIO = open(self._tmp, "wb")  # noqa: SIM115 - closed by finish() or abandon()
-        # Unnamed files (gone once closed, even if this process is killed), beside the tree.
-        import tempfile
-
         self._spools: dict[str, IO[bytes]] = {  # closed by finish() or abandon()
-            value: tempfile.TemporaryFile(dir=parent) for value in (*_ROWS_VALUES, *_MANIFEST_SIZES)}  # noqa: SIM115
+            value: open(scratch(f"state-{number}"), "w+b")  # noqa: SIM115
+            for number, value in enumerate((*_ROWS_VALUES, *_MANIFEST_SIZES))}
         with naming(self._tmp):
             self._put(marshal.dumps(("dumb-pypi state", settings), 2))
             for value in listing:
@@ -358,13 +382,10 @@ class StateWriter:
             self._spool({"json sizes": part.json_sizes.tobytes(), "digest sizes": part.digest_sizes.tobytes()})
 
     def _copy_spools(self, values: Iterable[str]) -> None:
-        import shutil
-
         for value in values:
             spool = self._spools[value]
-            self._file.write(spool.tell().to_bytes(8, "little"))
             spool.seek(0)
-            shutil.copyfileobj(spool, self._file)
+            self._put(spool.read())
 
     def finish(self, root_digest: str, tree: str, compiled: dict[str, bytes]) -> str:
         """Complete the file (`tree`: where the tree is now, its root pages
@@ -388,14 +409,11 @@ class StateWriter:
         self._file.close()
 
     def abandon(self) -> None:
+        """Stop (the files go with the tree writer's temporary folder)."""
         try:
             self._close()
         except OSError:
-            pass  # what could not be written goes with the file
-        try:
-            os.remove(self._tmp)
-        except FileNotFoundError:
-            pass
+            pass  # what could not be written goes with the folder
 
 
 def _packed(code: str, values: Sequence[int]) -> bytes:

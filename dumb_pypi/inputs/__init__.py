@@ -8,12 +8,11 @@ rest go on; the caller decides whether a refusal is fatal.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from dumb_pypi.inputs.lists import list_lines, parse_lines, read_list
-from dumb_pypi.inputs.record_lists import record_list
-from dumb_pypi.inputs.refusals import Refuse, Warn
-from dumb_pypi.records import Record
+if TYPE_CHECKING:
+    from dumb_pypi.inputs.refusals import Refuse, Warn
+    from dumb_pypi.records import Record
 
 __all__ = ["Sources", "read_records"]
 
@@ -45,6 +44,9 @@ class Sources(NamedTuple):
 
 def read_records(sources: Sources, refuse: Refuse, warn: Warn, texts: Mapping[str, bytes] | None = None) -> list[Record]:
     """Every input's records, in the order given; `texts`: lists already read, by path."""
+    from dumb_pypi.inputs.lists import list_lines, parse_lines, read_list
+    from dumb_pypi.inputs.record_lists import record_list
+
     records: list[Record] = []
     for path, json_lines in sources.lists():
         text = (texts or {}).get(path)

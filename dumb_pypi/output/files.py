@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import mmap
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -47,6 +46,8 @@ def replace_file(path: str, data: bytes | memoryview) -> None:
 
 def copy_file(source: str, destination: str) -> None:
     """Copy `source` to `destination`, whole or not at all."""
+    import shutil  # not at the top: most builds copy nothing
+
     tmp = destination + ".tmp"
     try:
         shutil.copyfile(source, tmp)
@@ -65,7 +66,18 @@ def _remove_quietly(path: str) -> None:
 
 def remove_tree(path: str) -> None:
     """Remove a directory of our own and everything in it, if it is there."""
-    shutil.rmtree(path, ignore_errors=True)
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return
+    try:  # most often a folder of files: a few calls, without importing shutil
+        for name in names:
+            os.remove(os.path.join(path, name))
+        os.rmdir(path)
+    except OSError:
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def map_file(path: str, access: int = mmap.ACCESS_READ) -> mmap.mmap | bytes:

@@ -25,9 +25,9 @@ from array import array
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
+from dumb_pypi.encoding import json_string, utf8_parts
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.output.files import map_file, naming
-from dumb_pypi.records import json_string, utf8_parts
 
 __all__ = [
     "MANIFEST_NAME", "CachedLines", "Entry", "Manifest", "ManifestError", "ManifestLines", "OldManifest", "check_path",

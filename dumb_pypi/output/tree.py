@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterable
 from typing import BinaryIO
@@ -193,6 +192,8 @@ class TreeWriter:
 
     def copy(self, path: str, source: str, sha256: str, size: int) -> None:
         """Copy a distribution file, whose content is known, into the tree."""
+        import shutil  # here: only --pool copies
+
         def copy(target: str) -> None:
             try:
                 shutil.copyfile(source, target)

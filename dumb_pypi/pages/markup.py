@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable
-from html import escape
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 __all__ = ["Html", "Markup", "join"]
 
@@ -40,9 +39,9 @@ class Html:
         joined = "\0".join(values)
         if joined.count("\0") == len(values) - 1:
             # Escaped in one pass: escaping works character by character, and leaves "\0" alone.
-            escaped = escape(joined).split("\0") if values else []
+            escaped = str(escape(joined)).split("\0") if values else []
         else:
-            escaped = [escape(value) for value in values]
+            escaped = [str(escape(value)) for value in values]
         return Markup("".join(map(self._text.format, escaped)))
 
 

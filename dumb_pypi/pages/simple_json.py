@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from dumb_pypi.encoding import dumps
 from dumb_pypi.projects import Project
-from dumb_pypi.records import Record, dumps
+from dumb_pypi.records import Record
 
 __all__ = ["API_VERSION", "project_page", "root_page", "upload_time"]
 

@@ -7,17 +7,14 @@ interchangeable.
 
 from __future__ import annotations
 
-import json
 import re
-from array import array
 from typing import Any, NamedTuple
 
 from dumb_pypi.errors import InvalidFilename, InvalidInput
 from dumb_pypi.records.filenames import canonical_name, parse_filename, split_at_name
 
 __all__ = [
-    "HASH_ALGORITHMS", "Record", "dumps", "json_string", "record_from_filename", "record_from_json", "record_to_json",
-    "utf8_parts",
+    "HASH_ALGORITHMS", "Record", "check_filename", "record_from_filename", "record_from_json", "record_to_json",
 ]
 
 # The algorithms pip and uv both accept in a URL fragment; uv rejects others.
@@ -172,31 +169,3 @@ def record_to_json(record: Record, *, include_metadata: bool = True) -> dict[str
     if include_metadata and record.metadata is not None:
         out["metadata"] = record.metadata
     return out
-
-
-# One encoder for every JSON file we write (json.dumps with options builds a
-# new one per call, which shows with 400k calls). Compact and stable.
-dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-# Printable ASCII but '"' and '\': what JSON writes as is. (A range up to
-# U+10FFFF would say the same but takes 2 ms to compile, at every start.)
-_JSON_SAFE_RE = re.compile(r"^[ !#-\[\]-~]*$")
-
-
-def utf8_parts(parts: list[str]) -> tuple[bytes, array[int]]:
-    """`parts` as one UTF-8 text, and the length of each part in bytes."""
-    text = "".join(parts)
-    data = text.encode()
-    if len(data) == len(text):  # all ASCII: a character is a byte
-        return data, array("L", map(len, parts))
-    return data, array("L", [len(part.encode()) for part in parts])
-
-
-def _json_safe(text: str) -> bool:
-    """Whether JSON writes `text` as it is (between quotes)."""
-    return _JSON_SAFE_RE.match(text) is not None
-
-
-def json_string(text: str) -> str:
-    """`text` as a JSON string; the common plain-ASCII case without the encoder."""
-    return f'"{text}"' if _json_safe(text) else dumps(text)

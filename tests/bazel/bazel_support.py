@@ -55,7 +55,7 @@ class Bazel:
             *rest,
         ]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "PYTHON"))}
-        proc = subprocess.run(argv, cwd=self.workspace, env=env, capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(argv, check=False, cwd=self.workspace, env=env, capture_output=True, text=True, timeout=900)
         result = BuildResult(proc.returncode, proc.stdout, proc.stderr, parse_processes(proc.stderr))
         if check and proc.returncode != 0:
             raise AssertionError(f"{' '.join(argv)} failed in {self.workspace}:\n{proc.stderr[-6000:]}")
@@ -71,6 +71,7 @@ class Bazel:
     def shutdown(self) -> None:
         subprocess.run(
             ["bazel", "--nohome_rc", f"--output_base={self.output_base}", "shutdown"],
+            check=False,
             cwd=self.workspace,
             capture_output=True,
             timeout=120,

@@ -70,6 +70,7 @@ def uv_install(path: Path, index_url: str, *requirements: str) -> Path:
             index_url,
             *requirements,
         ],
+        check=False,
         env=env,
         capture_output=True,
         text=True,
@@ -255,7 +256,8 @@ def test_pip_and_uv_install_dumb_pypi_from_root_index(checkout_a: Checkout, tmp_
         assert proc.stdout == "markupsafe._native &lt;b&gt;\n", (name, proc.stderr)
         out = tmp_path / f"out-{name}"
         proc = subprocess.run(
-            [str(bindir / "dumb-pypi"), "--output-dir", str(out), "--pool", str(wheel)], capture_output=True, text=True
+            [str(bindir / "dumb-pypi"), "--output-dir", str(out), "--pool", str(wheel)],
+            check=False, capture_output=True, text=True,
         )
         assert proc.returncode == 0, proc.stderr
         assert "packaging-25.0-py3-none-any.whl" in (out / "simple/packaging/index.html").read_text()

@@ -16,7 +16,8 @@ from support.trees import read_tree
 
 from dumb_pypi import cli, records
 from dumb_pypi.incremental.state import STATE_NAME
-from dumb_pypi.pages.webui import WebUI
+from dumb_pypi.pages.renderer import Renderer
+from dumb_pypi.pages.rows import RootPage
 
 COMMON = ["--packages-url", "https://files.example.com/"]
 
@@ -139,15 +140,13 @@ ROOT_PAGES = ("index.html", "feed.xml", "packages.json", "simple/index.html", "s
               "changelog/page1.html")
 
 
-@pytest.mark.parametrize("change", ["other settings", "manifest changed", "state damaged", "root page edited"])
-def test_without_a_usable_state_only_what_changed_is_written(tmp_path: Path, change: str) -> None:
-    # dumb-pypi 1.15's contract: the changed projects' pages and the root pages; the rest is left alone.
+def _old_tree(tmp_path: Path, change: str) -> tuple[Path, Path, Path]:
+    """A tree built from the old list, then changed as `change` says; the old and new lists."""
     old, new = tmp_path / "old.txt", tmp_path / "new.txt"
     old.write_text("alpha-1.0.tar.gz\nbeta-1.0.tar.gz\n")
     new.write_text("alpha-1.0.tar.gz\nbeta-1.0.tar.gz\ngamma-1.0.tar.gz\n")
     out = tmp_path / "out"
     run_cli("--package-list", old, "--output-dir", out, *COMMON)
-    title = ["--title", "Other"] if change == "other settings" else []
     if change == "manifest changed":
         # The tree was written since by something that kept no state (its digest differs).
         manifest = (out / "manifest.json").read_text()
@@ -158,24 +157,41 @@ def test_without_a_usable_state_only_what_changed_is_written(tmp_path: Path, cha
     if change == "root page edited":
         page = out / "changelog" / "page1.html"
         page.write_text(page.read_text().replace("<tbody>", "<tbodx>"))  # same size
-    before = read_tree(out)
+    if change == "no state":
+        (out / STATE_NAME).unlink()
+    return out, old, new
+
+
+@pytest.mark.parametrize("change", ["other settings", "manifest changed", "state damaged", "root page edited"])
+def test_a_state_that_does_not_match_means_a_full_build(tmp_path: Path, change: str) -> None:
+    # A tree of ours whose pages may all be stale (another flag, a page written since): built again in full.
+    out, old, new = _old_tree(tmp_path, change)
+    title = ["--title", "Other"] if change == "other settings" else []
     run_cli("--package-list", new, "--previous-package-list", old, "--output-dir", out, *title, *COMMON)
     run_cli("--package-list", new, "--output-dir", tmp_path / "full", *title, *COMMON)
+    assert read_tree(out) == read_tree(tmp_path / "full")
+
+
+def test_without_a_state_only_what_changed_is_written(tmp_path: Path) -> None:
+    # dumb-pypi 1.15's contract: the changed projects' pages and the root pages; the rest is left alone.
+    out, old, new = _old_tree(tmp_path, "no state")
+    before = read_tree(out)
+    run_cli("--package-list", new, "--previous-package-list", old, "--output-dir", out, *COMMON)
+    run_cli("--package-list", new, "--output-dir", tmp_path / "full", *COMMON)
     after, full = read_tree(out), read_tree(tmp_path / "full")
     assert not (out / STATE_NAME).exists()  # the next build with a previous list works the same way
     written = {path for path in after if after[path] != before.get(path)}
     assert {path for path in written if not path.startswith(("pypi/gamma/", "simple/gamma/", "project/gamma/"))} \
-        == {*ROOT_PAGES, *(["manifest.json"] if change != "manifest changed" else [])}
+        == {*ROOT_PAGES, "manifest.json"}
     assert all(after[path] == full[path] for path in written if path != "manifest.json")
     assert all(after[path] == before[path] for path in after if path.startswith(("simple/alpha/", "project/beta/")))
-    if change in ("root page edited", "state damaged"):  # then the settings did not change: as a full build
-        assert after == {path: data for path, data in full.items() if path != STATE_NAME}
+    assert after == {path: data for path, data in full.items() if path != STATE_NAME}
 
 
 @pytest.mark.parametrize("timestamps", [False, True])
 def test_changelog_pages_cut_between_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, timestamps: bool) -> None:
     # Pages of 7 rows over projects of 1..6 files: page ends fall inside projects.
-    monkeypatch.setattr("dumb_pypi.pages.CHANGELOG_ENTRIES_PER_PAGE", 7)
+    monkeypatch.setattr("dumb_pypi.pages.rows.CHANGELOG_ENTRIES_PER_PAGE", 7)
     lines = [_line(f"p{p}-1.{f}.tar.gz", **({"upload_timestamp": 1_000_000 + 37 * p * f % 101} if timestamps else {}))
              for p in range(1, 9) for f in range(p % 6 + 1)]
     listing = tmp_path / "list.jsonl"
@@ -219,22 +235,22 @@ def test_partial_rebuild_over_changelog_pages(tmp_path: Path, monkeypatch: pytes
                                               timestamps: bool) -> None:
     # Without upload times, the pages before the first change are kept as
     # they are and the rest are cut from the old pages' rows.
-    monkeypatch.setattr("dumb_pypi.pages.CHANGELOG_ENTRIES_PER_PAGE", 7)
+    monkeypatch.setattr("dumb_pypi.pages.rows.CHANGELOG_ENTRIES_PER_PAGE", 7)
     old = _paged_list(tmp_path / "old.jsonl", PAGED, timestamps)
     new = _paged_list(tmp_path / "new.jsonl", PAGED_STEPS[step], timestamps)
     out, full = tmp_path / "out", tmp_path / "full"
     assert cli.main(["--package-list-json", str(old), "--output-dir", str(out), *COMMON]) == 0
     rendered: list[int] = []
-    real = WebUI.changelog_page
+    real = Renderer._changelog_page
 
-    def counting(self: WebUI, number: int, count: int, rows: bytes, timestamped: bool) -> tuple[bytes, int]:
+    def counting(self: Renderer, number: int, count: int, rows: bytes, timestamped: bool) -> RootPage:
         rendered.append(number)
         return real(self, number, count, rows, timestamped)
 
-    monkeypatch.setattr(WebUI, "changelog_page", counting)
+    monkeypatch.setattr(Renderer, "_changelog_page", counting)
     assert cli.main(["--package-list-json", str(new), "--previous-package-list-json", str(old),
                      "--output-dir", str(out), *COMMON]) == 0
-    monkeypatch.setattr(WebUI, "changelog_page", real)
+    monkeypatch.setattr(Renderer, "_changelog_page", real)
     assert cli.main(["--package-list-json", str(new), "--output-dir", str(full), *COMMON]) == 0
     assert read_tree(out) == read_tree(full)
     # Page 1 (p1, p2, part of p3) comes before every change; the steps that

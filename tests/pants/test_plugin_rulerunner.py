@@ -18,7 +18,7 @@ PLUGINS = Path(__file__).resolve().parents[2] / "pants-plugins"
 def test_rulerunner_suite_passes_under_pants_python(pants_installed: dict[str, str],
                                                     pip_env: dict[str, str]) -> None:
     python = pants_installed["DUMB_PYPI_PANTS_PYTHON"]
-    result = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=PLUGINS,
+    result = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], check=False, cwd=PLUGINS,
                             env=pip_env, capture_output=True, text=True, timeout=1200)
     summary = result.stdout.strip().splitlines()[-1:] or ["(no output)"]
     assert result.returncode == 0, f"pants-plugins RuleRunner tests failed: {summary[0]}\n{result.stdout}\n{result.stderr}"

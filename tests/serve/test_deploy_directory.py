@@ -46,7 +46,7 @@ def test_deploy_swap_rollback_and_prune(index: Index, second: Index, tmp_path: P
     assert os.readlink(dest / "current").startswith("releases/0002-")
     assert _serves(dest, second.tree)
     # Unchanged pool files are hard links to the previous release's.
-    old = dest / "releases" / sorted(os.listdir(dest / "releases"))[0]
+    old = dest / "releases" / min(os.listdir(dest / "releases"))
     pool = next(p for p in json.loads((index.tree / "manifest.json").read_text())["files"] if p.endswith(".whl"))
     assert (dest / "current" / pool).stat().st_ino == (old / pool).stat().st_ino
 

@@ -161,8 +161,8 @@ def test_missing_bucket_and_missing_boto3_are_named(s3: S3Server, index: Index, 
     import subprocess
 
     result2 = subprocess.run(
-        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); from dumb_pypi.deploy import main;"
-         " sys.exit(main(sys.argv[2:]))", str(tmp_path), str(index.tree), "s3://bucket/x"],
+        [sys.executable, "-c", ("import sys; sys.path.insert(0, sys.argv[1]); from dumb_pypi.deploy import main;"
+         " sys.exit(main(sys.argv[2:]))"), str(tmp_path), str(index.tree), "s3://bucket/x"],
         capture_output=True, text=True, env=env, cwd=REPO, check=False,
     )
     assert result2.returncode == 1

@@ -91,7 +91,7 @@ def test_json_api_version_follows_sizes(sizes: tuple[int | None, int | None], ap
 
 def test_feed_ids_stay_what_they_were() -> None:
     # A feed reader shows a release once, however often the index is rebuilt: its id never changes.
-    from dumb_pypi.pages.webui import _feed_uuid
+    from dumb_pypi.pages.webui.views import feed_uuid as _feed_uuid
 
     assert _feed_uuid("alpha==1.0") == "588f42f5-47f0-5d76-804a-e3cfda16cd35"
     assert _feed_uuid("feed:My Private PyPI") == "79e8ae91-a99f-5135-a2bd-3666fd06eb8e"

@@ -6,7 +6,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
-from dumb_pypi.pages import Links, Renderer, Site
+from dumb_pypi.pages.links import Links
+from dumb_pypi.pages.renderer import Renderer
+from dumb_pypi.pages.webui import Site
 from dumb_pypi.projects import Project, ProjectStatus, group_projects
 from dumb_pypi.records import record_from_filename
 

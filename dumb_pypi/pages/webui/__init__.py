@@ -1,35 +1,27 @@
 """The pages people read: home with search, one page per project, the
 changelog, an Atom feed, and their stylesheet and script.
 
-They are Jinja2 templates (templates/), autoescaped: a value from input is
-text in every page unless this module marks it as markup (the rows it has
-already rendered, a Markdown description). `--templates DIR` overrides any
-of them by name; docs/webui.md lists each template and its values.
+render.py renders them from Jinja2 templates (templates/), views.py makes
+the values the templates get, remote.py runs a renderer in a second process.
+Jinja2 is imported only where pages are rendered: this module does not.
 """
 
 from __future__ import annotations
 
-import hashlib
-import time
-from collections.abc import Container, Iterable
-from typing import NamedTuple, Union
+import os
+from typing import TYPE_CHECKING, NamedTuple, Protocol, Union
 
-import jinja2
-from markupsafe import Markup
+if TYPE_CHECKING:
+    from collections.abc import Container
 
-from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.projects import Project
-from dumb_pypi.records import Record
+    from dumb_pypi.pages.webui.render import WebUI
+    from dumb_pypi.projects import Project
+    from dumb_pypi.records import Record
 
-from .views import ChangelogRow, HomeRow, latest_file, project_view, required_names, utc_time
-
-__all__ = ["STATIC_FILES", "Bytes", "Site", "WebUI"]
+__all__ = ["STATIC_FILES", "Bytes", "ProjectRows", "Site", "WebPages", "templates_digest", "web_ui"]
 
 Bytes = Union[bytes, memoryview]  # UTF-8 text, maybe cut from a page of the build before
 STATIC_FILES = ("static/style.css", "static/index.js")
-FEED_ENTRIES = 100
-_FEED_NAMESPACE = "6f4bd1b0-0d5f-4bb4-9a43-5c3e3c0c2a51"
-_ROWS = "\x00rows\x00"  # where a page's rows go, while its frame is rendered
 
 
 class Site(NamedTuple):
@@ -41,143 +33,42 @@ class Site(NamedTuple):
     url: str | None = None  # where the tree is served (--site-url); None: pages work it out themselves
 
 
-class FeedEntry(NamedTuple):
-    name: str
-    version: str
-    id: str
-    updated: str
-    author: str | None
-    summary: str
+class ProjectRows(NamedTuple):
+    """A project's rows in the web UI's root pages."""
+
+    home: str  # its line on the home page
+    changelog: list[str]  # a changelog row per file
+    requires: list[str]  # the projects its page links to when they are in the index
 
 
-def _feed_uuid(name: str) -> str:
-    import uuid
-
-    return str(uuid.uuid5(uuid.UUID(_FEED_NAMESPACE), name))
-
-
-def _iso(timestamp: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
-
-
-class _Compiled(jinja2.BytecodeCache):
-    """Templates compiled by an earlier build (Jinja2 checks each against its source)."""
-
-    def __init__(self, known: dict[str, bytes]) -> None:
-        self.known = dict(known)
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.key in self.known:
-            bucket.bytecode_from_string(self.known[bucket.key])
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.known[bucket.key] = bucket.bytecode_to_string()
-
-
-class WebUI:
-    def __init__(self, site: Site, templates: str | None = None, compiled: dict[str, bytes] | None = None) -> None:
-        """`templates`: a directory of templates that replace ours by name; `compiled`: what
-        `self.compiled` held in an earlier build (templates it can skip compiling)."""
-        self.site = site
-        ours = jinja2.PackageLoader("dumb_pypi.pages.webui", "templates")
-        loader = ours if templates is None else jinja2.ChoiceLoader([jinja2.FileSystemLoader(templates), ours])
-        cache = _Compiled(compiled or {})
-        self.compiled = cache.known
-        self._env = jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(("html", "xml")),
-                                       bytecode_cache=cache,
-                                       undefined=jinja2.StrictUndefined, keep_trailing_newline=True, auto_reload=False,
-                                       trim_blocks=True)
-        self._env.globals["site"] = site
-        # Compiled now: worker processes share them.
-        rows = self._env.get_template("rows.html").module
-        self._home_row, self._changelog_row = rows.home_row, rows.changelog_row  # type: ignore[attr-defined]
-        self._pages = {name: self._env.get_template(name) for name in ("home.html", "project.html",
-                                                                       "changelog.html", "feed.xml")}
-        self._index_url = None if site.url is None else site.url.rstrip("/") + "/simple/"
-
-    def _render(self, name: str, **values: object) -> str:
-        try:
-            return self._pages[name].render(**values)
-        except jinja2.TemplateError as ex:
-            raise DumbPypiError(f"template {name}: {ex}") from None
-
-    def _around(self, name: str, rows: Bytes, **values: object) -> tuple[bytes, int]:
-        """Page `name` with its `rows` (UTF-8 markup), and where they start in it."""
-        page = self._render(name, rows=Markup(_ROWS), **values)
-        before, *after = page.split(_ROWS)
-        if len(after) != 1:
-            raise DumbPypiError(f"template {name}: it must show {{{{ rows }}}} exactly once")
-        start = before.encode()
-        return b"".join((start, rows, after[0].encode())), len(start)
+class WebPages(Protocol):
+    """What renders the web UI: records in, markup out (render.WebUI, remote.RemoteWebUI).
+    The pages with rows come as frames, (before, after) their rows: the rows
+    of projects that did not change are copied from the last build's pages."""
 
     def project(self, project: Project, urls: list[str], names: Container[str]) -> str:
-        """The page of `project`, whose files are at `urls` (seen from the page); `names`: the index's projects."""
-        index_url = self._index_url or "../../simple/"
-        return self._render("project.html", root="../../",
-                            project=project_view(project, urls, index_url, self._index_url is not None, names))
+        """The page of `project`; `urls`: its files' links (seen from the page); `names`: the index's projects."""
+    def project_rows(self, project: Project, changelog_urls: list[str]) -> ProjectRows: ...
+    def home_frame(self, count: int) -> tuple[str, str]: ...
+    def changelog_frame(self, number: int, count: int, timestamped: bool) -> tuple[str, str]: ...
+    def feed(self, releases: list[Record]) -> str:
+        """The Atom feed of the newest releases: the first file of each, newest first."""
+    def static_files(self) -> list[tuple[str, bytes]]: ...
+    def compiled_templates(self) -> dict[str, bytes]: ...
 
-    def home_row(self, project: Project, latest: Record) -> str:
-        """The line of `project` on the home page; `latest`: its latest_file()."""
-        return str(self._home_row(HomeRow(project.name, latest.version or "", latest.summary)))
 
-    @staticmethod
-    def latest_file(project: Project) -> Record:
-        return latest_file(project)
+def web_ui(site: Site, templates: str | None = None, compiled: dict[str, bytes] | None = None) -> WebUI:
+    """A renderer of the web UI in this process (see render.WebUI)."""
+    from dumb_pypi.pages.webui.render import WebUI
 
-    @staticmethod
-    def required_names(latest: Record) -> list[str]:
-        """The projects whose pages the page of a project whose latest_file() is `latest` links to."""
-        return required_names(latest.requires_dist or ())
-
-    def changelog_row(self, record: Record, url: str) -> str:
-        return str(self._changelog_row(ChangelogRow(
-            record.filename, url, record.name, record.version, record.yanked_reason is not None,
-            utc_time(record.upload_timestamp), record.uploaded_by)))
-
-    def home(self, rows: Bytes, count: int) -> tuple[bytes, int]:
-        """The home page, from the home_row()s of `count` projects (UTF-8), and where they start in it."""
-        return self._around("home.html", rows, root="", count=count)
-
-    def changelog_page(self, number: int, count: int, rows: Bytes, timestamped: bool) -> tuple[bytes, int]:
-        """Changelog page `number` (from 1) of `count`, and where its rows start
-        in it; `rows`: its changelog_row()s, newest first (UTF-8)."""
-        def page(n: int) -> str | None:
-            return f"page{n}.html" if n != number and 1 <= n <= count else None
-
-        return self._around("changelog.html", rows, root="../", number=number, count=count,
-                            timestamped=timestamped, first=page(1), previous=page(number - 1),
-                            next=page(number + 1), last=page(count))
-
-    def feed(self, newest_files: Iterable[Record]) -> str:
-        """An Atom feed of the newest releases (one entry per project version)."""
-        entries: list[FeedEntry] = []
-        seen: set[tuple[str, str | None]] = set()
-        for record in newest_files:
-            key = (record.name, record.version)
-            if key in seen:
-                continue
-            seen.add(key)
-            stamp = record.upload_timestamp if record.upload_timestamp is not None else self.site.epoch
-            version = record.version or "unknown"
-            # Stable ids: a reader shows a release once, however often we rebuild.
-            entries.append(FeedEntry(record.name, version, _feed_uuid(f"{record.name}=={record.version}"), _iso(stamp),
-                                     record.uploaded_by, record.summary or f"{record.name} {version}"))
-            if len(entries) == FEED_ENTRIES:
-                break
-        updated = max((entry.updated for entry in entries), default=_iso(self.site.epoch))
-        return self._render("feed.xml", entries=entries, updated=updated, id=_feed_uuid("feed:" + self.site.title))
-
-    def static_files(self) -> list[tuple[str, bytes]]:
-        """The stylesheet and the script, as the templates' directories have them."""
-        assert self._env.loader is not None
-        return [(path, self._env.loader.get_source(self._env, path)[0].encode()) for path in STATIC_FILES]
+    return WebUI(site, templates, compiled)
 
 
 def templates_digest(directory: str | None) -> str | None:
     """A digest of the override templates (a changed one changes every page)."""
     if directory is None:
         return None
-    import os
+    import hashlib
 
     digest = hashlib.sha256()
     for root, dirs, files in os.walk(directory):

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import functools
 import time
+import uuid
 from collections.abc import Container, Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
+from dumb_pypi.pages.webui import Site
 from dumb_pypi.projects import Project
 from dumb_pypi.records import Record
 from dumb_pypi.records.filenames import canonical_name
@@ -17,8 +19,27 @@ from dumb_pypi.records.filenames import canonical_name
 if TYPE_CHECKING:
     from email.message import Message
 
-__all__ = ["ChangelogRow", "FileView", "HomeRow", "Install", "ProjectView", "ReleaseView", "Time", "file_size", "latest_file", "latest_release",
-           "project_view", "required_names", "utc_time"]
+__all__ = [
+    "ChangelogRow",
+    "Feed",
+    "FeedEntry",
+    "FileView",
+    "HomeRow",
+    "Install",
+    "ProjectView",
+    "ReleaseView",
+    "Time",
+    "changelog_row",
+    "feed",
+    "feed_uuid",
+    "file_size",
+    "home_row",
+    "latest_file",
+    "latest_release",
+    "project_view",
+    "required_names",
+    "utc_time",
+]
 
 
 class Time(NamedTuple):
@@ -94,6 +115,54 @@ class ChangelogRow(NamedTuple):
     yanked: bool
     uploaded: Time | None
     uploaded_by: str | None
+
+
+def home_row(project: Project, latest: Record) -> HomeRow:
+    """`latest`: the project's latest_file()."""
+    return HomeRow(project.name, latest.version or "", latest.summary)
+
+
+def changelog_row(record: Record, url: str) -> ChangelogRow:
+    return ChangelogRow(record.filename, url, record.name, record.version, record.yanked_reason is not None,
+                        utc_time(record.upload_timestamp), record.uploaded_by)
+
+
+class FeedEntry(NamedTuple):
+    name: str
+    version: str
+    id: str  # a UUID: stable, so that a reader shows a release once however often the index is rebuilt
+    updated: str
+    author: str | None
+    summary: str
+
+
+class Feed(NamedTuple):
+    entries: list[FeedEntry]  # newest first
+    updated: str
+    id: str
+
+
+_FEED_NAMESPACE = "6f4bd1b0-0d5f-4bb4-9a43-5c3e3c0c2a51"
+
+
+def feed_uuid(name: str) -> str:
+    return str(uuid.uuid5(uuid.UUID(_FEED_NAMESPACE), name))
+
+
+def _iso(timestamp: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
+
+
+def feed(releases: list[Record], site: Site) -> Feed:
+    """The feed of the newest releases: the first file of each, newest first."""
+    entries = []
+    for record in releases:
+        stamp = record.upload_timestamp if record.upload_timestamp is not None else site.epoch
+        version = record.version or "unknown"
+        entries.append(FeedEntry(record.name, version, feed_uuid(f"{record.name}=={record.version}"), _iso(stamp),
+                                 record.uploaded_by, record.summary or f"{record.name} {version}"))
+    updated = max((entry.updated for entry in entries), default=_iso(site.epoch))
+    return Feed(entries, updated, feed_uuid("feed:" + site.title))
 
 
 class FileView(NamedTuple):
@@ -212,9 +281,11 @@ def _license(message: Message | None) -> str | None:
     return ", ".join(classifiers) or None
 
 
-def project_view(project: Project, urls: list[str], index_url: str, absolute: bool, names: Container[str]) -> ProjectView:
+def project_view(project: Project, urls: list[str], site: Site, names: Container[str]) -> ProjectView:
     """The values of a project's page; `urls`: each file's link (as seen from the page),
     `names`: the projects in this index (requirements link to theirs)."""
+    absolute = site.url is not None
+    index_url = site.url.rstrip("/") + "/simple/" if site.url is not None else "../../simple/"
     latest = latest_file(project)
     version = latest.version or ""
     message = _metadata(latest)

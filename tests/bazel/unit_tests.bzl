@@ -1,6 +1,9 @@
 """Unit tests of the rules' pure Starlark helpers (skylib unittest)."""
 
 load("@bazel_skylib//lib:unittest.bzl", "asserts", "unittest")
+
+# Unit tests of private helpers load them where they live.
+# buildifier: disable=bzl-visibility
 load("//rules/private:wheel.bzl", "escape_distribution", "is_normalised_version", "wheel_filename")
 
 _NORMALISED = ["0", "1.0", "1.2.0", "2.0rc1", "1.0a1", "1.0b2", "1.0.post1", "3.1.dev2", "1!2.0", "1.0+local.1", "1.0a1.post2.dev3", "10.20.30"]

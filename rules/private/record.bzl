@@ -8,9 +8,12 @@ once, in a small action whose cache key is the file's content.
 load("//rules:providers.bzl", "PyDistInfo")
 load(":generator.bzl", "GENERATOR_ATTRS", "PY_TOOLCHAIN", "run_generator")
 
-# Filename endings of distributions an index accepts; anything else is a
-# mistake in `dists` (a source file, a BUILD output that is not a package).
-DIST_EXTENSIONS = [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz"]
+# Filename endings of distributions an index accepts (compared
+# case-insensitively); anything else is a mistake in `dists` (a source file, a
+# BUILD output that is not a package). The files `dumb-pypi record` can read:
+# WHEEL_SUFFIX and SDIST_SUFFIXES of dumb_pypi/records/filenames.py, in their
+# order; tests/unit/test_suffixes.py checks that the two lists agree.
+DIST_EXTENSIONS = [".whl", ".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".zip"]
 
 RECORD_ATTR_DOCS = {
     "yanked_reason": "Marks the file yanked (PEP 592) with this reason; empty: not yanked.",
@@ -25,8 +28,17 @@ RECORD_ATTRS = {
 }
 
 def is_dist_filename(filename):
+    """Whether `filename` names a distribution.
+
+    Args:
+      filename: string, a basename.
+
+    Returns:
+      True when it ends in one of DIST_EXTENSIONS, with something before it.
+    """
+    lower = filename.lower()
     for ext in DIST_EXTENSIONS:
-        if filename.endswith(ext) and len(filename) > len(ext):
+        if lower.endswith(ext) and len(filename) > len(ext):
             return True
     return False
 

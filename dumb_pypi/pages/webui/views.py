@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ChangelogRow",
+    "Columns",
     "Feed",
     "FeedEntry",
     "FileView",
@@ -192,6 +193,15 @@ class Install(NamedTuple):
     requirement: str  # "name==version"
 
 
+class Columns(NamedTuple):
+    """The optional columns of a project's files table: shown when some file has a value."""
+
+    requires_python: bool
+    size: bool
+    uploaded: bool
+    hash: bool
+
+
 class ProjectView(NamedTuple):
     name: str
     status: str | None
@@ -208,6 +218,7 @@ class ProjectView(NamedTuple):
     classifiers: list[str]
     author: str | None
     releases: list[ReleaseView]  # newest first
+    columns: Columns
     install: Install
     simple_url: str
     json_url: str
@@ -321,6 +332,8 @@ def project_view(project: Project, urls: list[str], site: Site, names: Container
         author=(message.get("Author") or message.get("Author-email") or None) if message is not None else None,
         releases=[ReleaseView(release, _is_prerelease(release), yanked[release], files)
                   for release, files in reversed(releases.items())],
+        columns=Columns(*(any(getattr(record, field) is not None for record in project.files)
+                          for field in ("requires_python", "size", "upload_timestamp", "hash"))),
         install=Install(index_url, absolute, f"{project.name}=={version}" if version else project.name),
         simple_url=f"../../simple/{project.name}/",
         json_url=f"../../pypi/{project.name}/json",

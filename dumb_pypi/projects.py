@@ -9,7 +9,7 @@ from dumb_pypi.errors import InvalidInput
 from dumb_pypi.records import Record
 from dumb_pypi.records.versions import clear_cache, natural_key, version_key
 
-__all__ = ["PROJECT_STATUSES", "Project", "ProjectStatus", "file_sort_key", "group_projects"]
+__all__ = ["PROJECT_STATUSES", "Project", "ProjectStatus", "group_projects"]
 
 # PEP 792.
 PROJECT_STATUSES = frozenset(("active", "archived", "quarantined", "deprecated"))
@@ -43,15 +43,19 @@ class Project(NamedTuple):
                    + (r.summary is not None))
 
 
-def file_sort_key(record: Record) -> tuple[object, ...]:
-    # Within a version: wheels first, then by name (see _sorted_files()).
-    return (version_key(record.version), record.packagetype != "bdist_wheel", record.filename)
-
-
 def _sorted_files(files: Iterable[Record]) -> list[Record]:
     """In version order; within a version, wheels first, then by filename in
     natural order ("py39" before "py310"), as dumb-pypi 1.15 sorts them."""
-    keyed = sorted(((file_sort_key(record), record) for record in files), key=lambda pair: pair[0])
+    files = list(files)
+    # The distinct versions are ranked once (comparing Version objects runs
+    # Python code), so that the files sort on plain ints and strings.
+    keys = {record.version: version_key(record.version) for record in files}
+    versions = sorted(keys, key=keys.__getitem__)
+    rank: dict[str | None, int] = {}
+    for i, version in enumerate(versions):
+        same = i > 0 and keys[version] == keys[versions[i - 1]]  # "1.0" and "1.0.0": one rank
+        rank[version] = rank[versions[i - 1]] if same else i
+    keyed = sorted(((rank[r.version], r.packagetype != "bdist_wheel", r.filename), r) for r in files)
     ordered = [record for _, record in keyed]
     # Natural order only matters among files of one version and kind: rare, so sorted again only there.
     start = 0

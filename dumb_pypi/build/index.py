@@ -186,9 +186,9 @@ def _pages(project: Project, request: Request) -> int:
 
 
 def _weight(project: Project) -> int:
-    # About what a project costs to render and write, in file rows: its own
-    # pages weigh more than a release page, which weighs more than one file's rows.
-    return 6 + 2 * len({record.version for record in project.files}) + len(project.files)
+    # About what a project costs to render and write, in files: fitted to the
+    # 71k list (a project's own pages ~220 us, a release page ~34, a file ~29).
+    return 8 + len({record.version for record in project.files}) + len(project.files)
 
 
 # The default --jobs forks workers only for more work than this (~100 small
@@ -258,28 +258,36 @@ def _write_projects(projects: list[Project], request: Request, renderer: Rendere
             return _spooled_rows(own)
         from dumb_pypi.build import workers
 
-        mine, *others = workers.split(projects, weights, jobs)
+        # Many small shares, each taken by whichever process is free: none waits for a slower one.
+        chunks = workers.split(projects, weights, min(workers.Queue.MAX, 8 * jobs))
+        queue = workers.Queue(len(chunks))
 
-        def work(number: int, share: Iterable[Project]) -> tuple[str, int, str]:  # in a worker process
+        def write_chunks(numbers: Iterable[int]) -> list[tuple[int, str]]:
+            return [(n, write(chunks[n], _RowsSpool(writer.scratch(f"rows-{n}")))) for n in numbers]
+
+        def work(number: int, share: Iterable[int]) -> tuple[str, int, list[tuple[int, str]]]:  # in a worker
             writer.become_worker()
             progress.as_worker(number)
             log = writer.log_entries()
-            rows = write(share, _RowsSpool(writer.scratch("rows")))
+            spools = write_chunks(share)
             writer.end_log()
-            return log, writer.changed, rows
+            return log, writer.changed, spools
 
-        spools = []
-        with workers.Workers[tuple[str, int, str]]() as processes:
-            for number, share in enumerate(others, 1):
-                processes.start(share, functools.partial(work, number))
-            # Manifest entries go to files, not memory, while the workers run (see log_entries()).
-            own_log = writer.log_entries()
-            spools.append(write(mine, _RowsSpool(writer.scratch("rows"))))
-            writer.end_log()
-            for log, count, rows in processes.results(progress.show):
-                writer.merge_log(log, count)
-                spools.append(rows)
-            writer.merge_log(own_log, 0)
-        return itertools.chain.from_iterable(map(_spooled_rows, spools))
+        spools: list[tuple[int, str]] = []
+        try:
+            with workers.Workers[tuple[str, int, list[tuple[int, str]]]]() as processes:
+                for number in range(1, jobs):
+                    processes.start(queue, functools.partial(work, number))
+                # Manifest entries go to files, not memory, while the workers run (see log_entries()).
+                own_log = writer.log_entries()
+                spools += write_chunks(queue)
+                writer.end_log()
+                for log, count, theirs in processes.results(progress.show):
+                    writer.merge_log(log, count)
+                    spools += theirs
+                writer.merge_log(own_log, 0)
+        finally:
+            queue.close()
+        return itertools.chain.from_iterable(_spooled_rows(path) for _, path in sorted(spools))
     finally:
         progress.close()

@@ -29,7 +29,7 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 from dumb_pypi.errors import DumbPypiError, describe
 
-__all__ = ["CAN_FORK", "WorkerFailed", "Workers", "default_jobs", "die_with", "split"]
+__all__ = ["CAN_FORK", "Queue", "WorkerFailed", "Workers", "default_jobs", "die_with", "split"]
 
 CAN_FORK = hasattr(os, "fork")
 
@@ -63,6 +63,35 @@ def split(items: Sequence[T], weights: Sequence[float], parts: int) -> list[list
         shares[-1].append(item)
         done += item_weight
     return shares
+
+
+class Queue:
+    """The numbers 0..count-1, each given to whichever process asks first:
+    the processes forked after it was made take shares of a job as they
+    become free. The numbers are bytes in a pipe; a read of one byte takes
+    one of them, atomically."""
+
+    MAX = 256
+
+    def __init__(self, count: int) -> None:
+        if not 0 <= count <= self.MAX:
+            raise ValueError(f"a queue holds 0 to {self.MAX} numbers, not {count}")
+        read_fd, write_fd = os.pipe()
+        try:
+            os.write(write_fd, bytes(range(count)))  # fits in any pipe's buffer: no wait
+        finally:
+            os.close(write_fd)  # then a read of the empty pipe is its end, not a wait
+        self._fd: int | None = read_fd
+
+    def __iter__(self) -> Iterator[int]:
+        assert self._fd is not None, "the queue is closed"
+        while token := os.read(self._fd, 1):
+            yield token[0]
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class _Worker:
@@ -133,7 +162,7 @@ class Workers(Generic[R]):
         if self._workers:
             gc.unfreeze()
 
-    def start(self, share: Sequence[T], work: Callable[[Iterable[T]], R]) -> None:
+    def start(self, share: Iterable[T], work: Callable[[Iterable[T]], R]) -> None:
         """Fork a worker that returns `work(share)`; `work` sees the share as an
         iterable that ends the worker if the parent is gone."""
         if not self._workers:
@@ -157,7 +186,7 @@ class Workers(Generic[R]):
             yield worker.result(waiting)
 
 
-def _child(share: Sequence[T], work: Callable[[Iterable[T]], R], write_fd: int, parent: int) -> NoReturn:
+def _child(share: Iterable[T], work: Callable[[Iterable[T]], R], write_fd: int, parent: int) -> NoReturn:
     import pickle  # here, not at the top: most builds fork no worker
     import traceback
 

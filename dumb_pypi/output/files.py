@@ -4,31 +4,34 @@ from __future__ import annotations
 
 import mmap
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 
 __all__ = ["copy_file", "map_file", "naming", "remove_tree", "replace_file", "write_file"]
 
 
-@contextmanager
-def naming(path: str) -> Iterator[None]:
-    """An I/O error inside that names no file (a write on a full disk) names `path`."""
-    try:
-        yield
-    except OSError as ex:
-        if ex.filename is None:
-            ex.filename = path
-        raise
+class naming:
+    """An I/O error inside that names no file (a write on a full disk) names
+    `path`. (A class, not @contextmanager: it wraps each of ~100k writes.)"""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(error, OSError) and error.filename is None:
+            error.filename = self.path
 
 
 def write_file(path: str, data: bytes | memoryview) -> None:
     """Create (or truncate) `path` and write `data` to it (os calls: a build writes ~100k files)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        view = memoryview(data)
         with naming(path):
-            while view:
-                view = view[os.write(fd, view):]
+            written = os.write(fd, data)
+            while written < len(data):  # a short write: rare (a signal, a full disk on the next call)
+                written += os.write(fd, memoryview(data)[written:])
     finally:
         os.close(fd)
 

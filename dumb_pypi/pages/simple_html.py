@@ -41,11 +41,13 @@ def project_page(project: Project, base: str, tails: list[str]) -> str:
             head.append(_STATUS_REASON(project.status.reason))
     links = []
     for record, tail in zip(project.files, tails):
-        attributes = join((
-            _REQUIRES_PYTHON(record.requires_python) if record.requires_python else _NOTHING,
-            _CORE_METADATA(record.core_metadata) if record.core_metadata else _NOTHING,
-            _YANKED(record.yanked_reason) if record.yanked_reason is not None else _NOTHING,
-        ))
+        attributes = []
+        if record.requires_python:
+            attributes.append(_REQUIRES_PYTHON(record.requires_python))
+        if record.core_metadata:
+            attributes.append(_CORE_METADATA(record.core_metadata))
+        if record.yanked_reason is not None:
+            attributes.append(_YANKED(record.yanked_reason))
         href = base + tail + ("#" + record.hash if record.hash else "")
-        links.append(_LINK(href, attributes, record.filename))
+        links.append(_LINK(href, join(attributes) if attributes else _NOTHING, record.filename))
     return _PROJECT(join(head), project.name, project.name, join(links))

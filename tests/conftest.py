@@ -1,21 +1,16 @@
-"""Fixtures shared by tests/unit and tests/integration (helpers: tests/integration/core_support.py)."""
+"""Fixtures every suite may use. Helpers are in tests/support/, one module per
+need, imported as `support.<module>` (pyproject's pytest pythonpath has tests/)."""
 
 from __future__ import annotations
 
-import gzip
-import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-import webtools
-
-# ../shared/bench/package-list-huge.txt (71,408 real PyPI filenames), kept
-# here too so that the tests over it run wherever the checkout is.
-HUGE_LIST = Path(__file__).parent / "data" / "package-list-huge.txt.gz"
-# dumb-pypi 1.15 for the comparison tests; .ci/install.sh creates this venv.
-REFERENCE_VENV = Path(os.environ.get("DUMB_PYPI_REFERENCE", Path.home() / ".cache" / "dumb-pypi-reference"))
+from support.data import REFERENCE_VENV, read_huge_list
+from support.servers import http_server
+from support.trees import extract as extract_tarball
 
 
 @pytest.fixture(scope="session")
@@ -29,17 +24,21 @@ def reference_venv() -> Path:
 
 @pytest.fixture(scope="session")
 def huge_list() -> list[str]:
-    return gzip.decompress(HUGE_LIST.read_bytes()).decode("utf-8").splitlines()
+    return read_huge_list()
 
 
 @pytest.fixture
-def serve() -> Iterator[Callable[[Path], str]]:
-    """serve(directory) -> base URL of a static HTTP server on 127.0.0.1."""
+def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Path], str]]:
+    """serve(directory) -> base URL of a static HTTP server on 127.0.0.1 (support.servers.http_server)."""
+    logs = tmp_path_factory.mktemp("serve")
     with ExitStack() as servers:
-        yield lambda directory: servers.enter_context(webtools.static_server(directory))
+        def start(directory: Path) -> str:
+            log = logs / f"http-{len(list(logs.iterdir()))}.log"
+            return servers.enter_context(http_server(directory, log)).url
+        yield start
 
 
 @pytest.fixture
 def extract() -> Callable[[Path, Path], Path]:
     """extract(tarball, dest) -> dest, refusing members outside the root."""
-    return webtools.extract
+    return extract_tarball

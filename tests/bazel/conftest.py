@@ -13,14 +13,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from bazel_support import (
-    EXAMPLE_TARGETS,
-    REPOSITORY_CACHE,
-    Bazel,
-    Checkout,
-    Session,
-)
-from harness import copy_checkout
+from support.bazel import EXAMPLE_TARGETS, REPOSITORY_CACHE, Bazel, Checkout, Session, copy_checkout
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bazel_support import Bazel, Session
+from support.bazel import Bazel, Session
 
 pytestmark = pytest.mark.bazel
 

@@ -15,25 +15,20 @@ import io
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tarfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-import webtools
-from bazel_support import (
-    EXAMPLE_TARGETS,
-    Checkout,
-    Session,
-    clean_env,
-    find_uv,
-    read_json_stream,
-    sha256_file,
-)
-from webtools import extract
+from support import installs
+from support.bazel import EXAMPLE_TARGETS, Bazel, BuildResult, Checkout, Session, read_json_stream, sha256_file
+from support.installs import clean_env, find_uv
+from support.servers import free_port
+from support.trees import extract
 
 pytestmark = pytest.mark.bazel
 
@@ -48,7 +43,7 @@ def pip_venv(path: Path) -> Path:
 
 
 def pip_install(bindir: Path, index_url: str, *requirements: str) -> subprocess.CompletedProcess[str]:
-    return webtools.pip_install(bindir / "python", index_url, *requirements, env=clean_env())
+    return installs.pip_install(bindir / "python", index_url, *requirements, env=clean_env())
 
 
 def uv_install(path: Path, index_url: str, *requirements: str) -> Path:
@@ -164,7 +159,9 @@ def test_own_wheel_mirrors_pyproject(checkout_a: Checkout) -> None:
     """//:dumb_pypi_whl and pyproject.toml describe the same distribution."""
     tomllib = pytest.importorskip("tomllib")
     project = tomllib.loads((checkout_a.root / "pyproject.toml").read_text())["project"]
-    version = re.search(r'__version__ = "([^"]+)"', (checkout_a.root / "dumb_pypi/__init__.py").read_text())[1]
+    found = re.search(r'__version__ = "([^"]+)"', (checkout_a.root / "dumb_pypi/__init__.py").read_text())
+    assert found is not None, "no __version__ in dumb_pypi/__init__.py"
+    version = found[1]
     wheel = checkout_a.main.bin(f"dumb_pypi-{version}-py3-none-any.whl")
     assert wheel.exists(), f"the BUILD version of //:dumb_pypi_whl is not dumb_pypi.__version__ ({version})"
     dist_info = f"dumb_pypi-{version}.dist-info"
@@ -175,7 +172,7 @@ def test_own_wheel_mirrors_pyproject(checkout_a: Checkout) -> None:
     assert metadata["Name"] == project["name"]
     assert metadata["Summary"] == project["description"]
     assert metadata["Requires-Python"] == project["requires-python"]
-    requires = metadata.get_all("Requires-Dist")
+    requires = metadata.get_all("Requires-Dist") or []
     assert [r for r in requires if "extra ==" not in r] == project["dependencies"]
     extras = project.get("optional-dependencies", {})
     assert sorted(metadata.get_all("Provides-Extra") or []) == sorted(extras)
@@ -203,7 +200,7 @@ def test_packages_url_index_links_elsewhere(checkout_a: Checkout, tmp_path: Path
 # --- real installs --------------------------------------------------------------
 
 
-def test_pip_and_uv_install_from_example(checkout_a: Checkout, tmp_path: Path, serve) -> None:
+def test_pip_and_uv_install_from_example(checkout_a: Checkout, tmp_path: Path, serve: Callable[[Path], str]) -> None:
     url = serve(extract(checkout_a.example.bin("pypi_index.tar.gz"), tmp_path / "web")) + "/simple/"
 
     pip_bin = pip_venv(tmp_path / "pip")
@@ -227,7 +224,8 @@ def test_pip_and_uv_install_from_example(checkout_a: Checkout, tmp_path: Path, s
     assert out == "42 1.2.0\n"
 
 
-def test_pip_and_uv_install_dumb_pypi_from_root_index(checkout_a: Checkout, tmp_path: Path, serve) -> None:
+def test_pip_and_uv_install_dumb_pypi_from_root_index(checkout_a: Checkout, tmp_path: Path,
+                                                       serve: Callable[[Path], str]) -> None:
     """`bazel build //:pypi_index` gives an index that installs a working CLI, alone."""
     web = extract(checkout_a.main.bin("pypi_index.tar.gz"), tmp_path / "web")
     url = serve(web) + "/simple/"
@@ -284,7 +282,7 @@ def _fresh_output_base_build(
     flags: list[str],
     tmp_path: Path,
     workspaces: tuple[str, ...] = ("example", "main"),
-) -> dict:
+) -> dict[str, tuple[Bazel, BuildResult, list[dict[str, Any]]]]:
     results = {}
     for which, workspace, targets in (
         ("example", checkout.root / "tests/e2e/example", EXAMPLE_TARGETS),
@@ -314,12 +312,6 @@ def test_disk_cache_second_output_base_executes_nothing(
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_nginx_http_remote_cache(
     bazel_session: Session, checkout_a: Checkout, checkout_b: Checkout, tmp_path: Path
 ) -> None:
@@ -328,7 +320,7 @@ def test_nginx_http_remote_cache(
     (prefix / "cache").mkdir(parents=True)
     (prefix / "logs").mkdir()
     os.chmod(prefix / "cache", 0o777)
-    port = _free_port()
+    port = free_port()
     conf = prefix / "nginx.conf"
     # Workers must write the cache below pytest's tmp dir, which is 0700.
     user = "user root root;\n" if os.geteuid() == 0 else ""

@@ -14,8 +14,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from bazel_support import Session
-from harness import REPO
+from support.bazel import Session
+from support.cli import REPO
 
 pytestmark = pytest.mark.bazel
 
@@ -38,7 +38,7 @@ pypi_index(
 
 def docs_setup_snippet() -> str:
     """The WORKSPACE code block of docs/rules.md that calls dumb_pypi_dependencies()."""
-    blocks = re.findall(r"```starlark\n(.*?)```", (REPO / "docs/rules.md").read_text(), re.DOTALL)
+    blocks: list[str] = re.findall(r"```starlark\n(.*?)```", (REPO / "docs/rules.md").read_text(), re.DOTALL)
     [snippet] = [b for b in blocks if "dumb_pypi_dependencies()" in b and "local_repository" in b]
     return snippet
 

@@ -15,10 +15,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from browser.webui_fixture import Site, build_bare_index, build_index
 from support.browser import Browser, Page, artifacts_dir, launch, require_browser
-from webui_fixture import Site, build_bare_index, build_index
-
-from tests.integration.core_support import http_server
+from support.servers import http_server
 
 FIGURES: dict[str, object] = {}
 

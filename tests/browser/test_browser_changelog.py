@@ -4,9 +4,9 @@ that says so when no time is known (contract: webui_contract.py)."""
 from __future__ import annotations
 
 import pytest
+from browser.webui_contract import rendered, times_not_in_utc
+from browser.webui_fixture import FILES, Site
 from support.browser import Page
-from webui_contract import rendered, times_not_in_utc
-from webui_fixture import FILES, Site
 
 pytestmark = pytest.mark.slow
 

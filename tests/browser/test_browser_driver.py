@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from support import browser as driver
 from support.browser import PHONE, BrowserMissing, Page
-
-from tests.integration.core_support import http_server
+from support.servers import http_server
 
 pytestmark = pytest.mark.slow
 

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from browser.webui_contract import SEARCH, SHOWN, shown
 from support.browser import KeyTiming, Page
-from webui_contract import SEARCH, SHOWN, shown
-
-from tests.integration.core_support import REPO, http_server, run_cli
+from support.cli import run_cli
+from support.data import HUGE_LIST
+from support.servers import http_server
 
 pytestmark = pytest.mark.slow
 
-HUGE_LIST = REPO / "tests" / "data" / "package-list-huge.txt.gz"
 HOME_PAGE_LIMIT = 752_196  # bytes: index.html of this list before issue 16 ("752 KB")
 KEYSTROKE_LIMIT_MS = 50.0
 QUERY = "django"  # typed key by key: `d` matches thousands of names, `django` hundreds

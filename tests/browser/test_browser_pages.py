@@ -9,9 +9,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser.webui_contract import SEARCH, header_lines, links
+from browser.webui_fixture import Site
 from support.browser import DESKTOP, PHONE, Page
-from webui_contract import SEARCH, header_lines, links
-from webui_fixture import Site
 
 pytestmark = pytest.mark.slow
 

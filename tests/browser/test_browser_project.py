@@ -11,9 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.browser import Page
-from webui_contract import links, rendered, text, times_not_in_utc
-from webui_fixture import (
+from browser.webui_contract import links, rendered, text, times_not_in_utc
+from browser.webui_fixture import (
     FILES,
     PYTEST_CLASSIFIERS,
     PYTEST_HOME_PAGE,
@@ -21,6 +20,7 @@ from webui_fixture import (
     PYTEST_URLS,
     Site,
 )
+from support.browser import Page
 
 pytestmark = pytest.mark.slow
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from browser.webui_contract import SEARCH, rendered, settle, shown
+from browser.webui_fixture import PROJECTS, Site
 from support.browser import BrowserTimeout, Page
-from webui_contract import SEARCH, rendered, settle, shown
-from webui_fixture import PROJECTS, Site
 
 pytestmark = pytest.mark.slow
 

@@ -26,9 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from distributions import make_wheel
-
-from tests.integration.core_support import Server, run_cli
+from support.cli import run_cli
+from support.distributions import make_wheel
+from support.servers import Server
 
 __all__ = ["FILES", "PROJECTS", "RELEASES", "Release", "Site", "build_bare_index", "build_index", "normalise"]
 

@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from distributions import make_wheel
-from support.servers import SERVE_HOME, Index, Nginx, build_index, run_nginx
+from clients.runners import CASES, CLIENTS
+from support.distributions import make_wheel
+from support.indexes import Index, build_index
+from support.servers import Nginx, run_nginx
+from support.tools import SERVE_HOME
 
 # (format, client, case) -> "pass" | "FAIL" | "n/a: reason"
 RESULTS: dict[tuple[str, str, str], str] = {}
@@ -103,9 +106,6 @@ def matrix_table(cases: list[str], clients: list[str]) -> str:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not RESULTS:
         return
-    from runners import CLIENTS
-    from test_matrix import CASES  # the column order
-
     table = matrix_table(list(CASES), list(CLIENTS))
     terminalreporter.write_sep("=", "client x case (JSON-negotiating nginx / HTML-only nginx)")
     terminalreporter.write(table)

@@ -17,9 +17,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from support.servers import SERVE_HOME, missing, tool
+from support.tools import SERVE_HOME, missing, tool
 
 CLIENTS = ("pip", "uv", "pex", "pex-pip", "poetry", "pdm")
+# The cases test_matrix.py checks for each client, in the table's column order.
+CASES = {
+    "api-form": "the client got the Simple API in this column's form",
+    "non-normalized-dep": "app requires 'Dep.Name_Pkg': dep-name-pkg 1.0 is installed",
+    "yanked": "yanky: 1.0 unpinned (2.0 is yanked), 2.0 when pinned ==2.0",
+    "requires-python": "pyreq: 1.0 (2.0 needs Python >=3.99)",
+    "pep658": "resolving app fetches .metadata files and no wheel",
+    "hash-check": "a served wheel that differs from the index's sha256 is refused",
+    "lock-hashes": "the lock file's sha256 values are those of the served files",
+}
 
 
 @dataclass

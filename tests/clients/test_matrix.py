@@ -18,20 +18,11 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from runners import CLIENTS, INSTALL, LOCK, RESOLVE, Run
-from support.servers import Index, Nginx
+from clients.runners import CASES, CLIENTS, INSTALL, LOCK, RESOLVE, Run
+from support.indexes import Index
+from support.servers import Nginx
 
 pytestmark = pytest.mark.clients
-
-CASES = {
-    "api-form": "the client got the Simple API in this column's form",
-    "non-normalized-dep": "app requires 'Dep.Name_Pkg': dep-name-pkg 1.0 is installed",
-    "yanked": "yanky: 1.0 unpinned (2.0 is yanked), 2.0 when pinned ==2.0",
-    "requires-python": "pyreq: 1.0 (2.0 needs Python >=3.99)",
-    "pep658": "resolving app fetches .metadata files and no wheel",
-    "hash-check": "a served wheel that differs from the index's sha256 is refused",
-    "lock-hashes": "the lock file's sha256 values are those of the served files",
-}
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPES = ("text/html", "application/vnd.pypi.simple.v1+html")

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from core_support import cli_env, run_cli
+from support.cli import cli_env, run_cli
 
 from dumb_pypi import cli
 

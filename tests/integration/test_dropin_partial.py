@@ -23,7 +23,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from core_support import cli_env, run_cli
+from support.cli import cli_env, run_cli
 from support.trees import read_tree
 
 COMMON = ["--packages-url", "../../pool/"]
@@ -86,7 +86,7 @@ def _partial(program: str, out: Path, reference_venv: Path | None) -> set[str]:
     """Run a partial rebuild from out/previous-packages to out/packages
     (`program`: "ours" or "1.15"); the paths it wrote (new or written again)."""
     before = _snapshot(out)
-    args = ["--previous-package-list-json", out / "previous-packages", "--package-list-json", out / "packages",
+    args: list[str | Path] = ["--previous-package-list-json", out / "previous-packages", "--package-list-json", out / "packages",
             "--output-dir", out, *COMMON]
     if program == "ours":
         run_cli(*args)

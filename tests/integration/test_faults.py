@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import gzip
 import hashlib
 import json
 import os
@@ -24,8 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import HUGE_LIST
-from core_support import cli_env, run_cli
+from support.cli import cli_env, run_cli
+from support.data import read_huge_list
 from support.trees import read_tree
 
 from dumb_pypi import cli
@@ -58,7 +57,7 @@ def one_line_error(stderr: str, *words: str) -> None:
 def lists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Package lists: the first 3,000 lines of the 71k list, the next 3,000, and all of it."""
     work = tmp_path_factory.mktemp("lists")
-    names = gzip.decompress(HUGE_LIST.read_bytes()).decode().splitlines()
+    names = read_huge_list()
     made = {"small": names[:3000], "other": names[3000:6000], "huge": names}
     for name, lines in made.items():
         (work / f"{name}.txt").write_text("\n".join(lines) + "\n")
@@ -177,7 +176,8 @@ def test_a_full_disk_leaves_the_old_index(lists: dict[str, Path], small_disk: Pa
     out = small_disk / "out"
     assert _build(lists["small"], out).returncode == 0
     before = _everything(small_disk)
-    result = _build(lists["huge"], out, *(["--previous-package-list", lists["small"]] if previous else []))
+    previous_flags: list[str | Path] = ["--previous-package-list", lists["small"]] if previous else []
+    result = _build(lists["huge"], out, *previous_flags)
     assert result.returncode == 1
     one_line_error(result.stderr, "No space left on device")
     assert _everything(small_disk) == before  # the old index exactly; nothing of the failed run left
@@ -227,7 +227,7 @@ class _Failing:
 @pytest.mark.parametrize("at", [1, 2, 5, 20, 60])
 def test_an_io_error_at_any_write_leaves_the_old_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str], at: int) -> None:
-    names = gzip.decompress(HUGE_LIST.read_bytes()).decode().splitlines()
+    names = read_huge_list()
     old, new = tmp_path / "old.txt", tmp_path / "new.txt"
     old.write_text("\n".join(names[:300]) + "\n")
     new.write_text("\n".join(names[100:400]) + "\n")

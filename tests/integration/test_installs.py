@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -11,27 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from core_support import Server, http_server, run_cli
-from distributions import make_wheel
+from support.cli import run_cli
+from support.distributions import make_wheel
+from support.installs import clean_env, find_uv
+from support.servers import Server, http_server
 
 pytestmark = pytest.mark.slow
 
 CLIENTS = ["pip", "uv"]
-
-
-def _uv() -> str:
-    try:
-        import uv
-    except ImportError:
-        pytest.skip("uv is not installed in this venv (pip install uv)")
-    return str(uv.find_uv_bin())
-
-
-def _client_env() -> dict[str, str]:
-    # The machine's own pip/uv configuration (extra indexes, find-links) must not leak in.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
-    env["PIP_CONFIG_FILE"] = os.devnull
-    return env
 
 
 def install(client: str, server: Server, target: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -40,9 +26,9 @@ def install(client: str, server: Server, target: Path, *args: str) -> subprocess
         command = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-cache-dir",
                    "--no-input", "--index-url", index, "--target", str(target), *args]
     else:
-        command = [_uv(), "pip", "install", "--no-config", "--no-cache", "--index-url", index,
+        command = [find_uv(), "pip", "install", "--no-config", "--no-cache", "--index-url", index,
                    "--python", sys.executable, "--target", str(target), *args]
-    return subprocess.run(command, capture_output=True, text=True, env=_client_env(), timeout=300, check=False)
+    return subprocess.run(command, capture_output=True, text=True, env=clean_env(), timeout=300, check=False)
 
 
 def installed(target: Path) -> set[str]:

@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 
 import pytest
-from core_support import run_cli
-from distributions import make_sdist, make_wheel
+from support.cli import run_cli
+from support.distributions import make_sdist, make_wheel
 from support.trees import read_tree
 
 JOBS = ("1", "2", "3")

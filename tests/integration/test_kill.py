@@ -17,8 +17,8 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin
 
 import pytest
-from core_support import cli_env, run_cli
-from distributions import make_wheel
+from support.cli import cli_env, run_cli
+from support.distributions import make_wheel
 from support.trees import digests
 
 pytestmark = pytest.mark.slow
@@ -171,7 +171,7 @@ def test_new_directory_killed_at_any_moment(trees: tuple[Path, Path, Path, Path]
     for k in range(count):
         out = tmp_path / f"out{k}"
         staging = tmp_path / f".{out.name}.dumb-pypi-staging"
-        killed += _kill_when_written(_start(new_dists, out), staging, len(new) * (k + 0.5) // count)
+        killed += _kill_when_written(_start(new_dists, out), staging, int(len(new) * (k + 0.5) // count))
         # A new output directory appears complete or not at all.
         assert not out.exists() or digests(out) == new
         run_cli("--package-dir", new_dists, "--pool", "--output-dir", out)

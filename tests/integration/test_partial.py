@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from core_support import run_cli
+from support.cli import run_cli
 from support.trees import read_tree
 
 from dumb_pypi import cli, records
@@ -86,7 +87,7 @@ def test_partial_rebuild_parses_only_what_changed(tmp_path: Path, huge_list: lis
     parsed: list[str] = []
     real = records.record_from_filename
 
-    def counting(filename: str, **fields: object) -> records.Record:
+    def counting(filename: str, **fields: Any) -> records.Record:
         parsed.append(filename)
         return real(filename, **fields)
 

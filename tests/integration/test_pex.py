@@ -14,8 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from core_support import REPO, run_cli
-from distributions import make_sdist, make_wheel
+from support.cli import REPO, run_cli
+from support.distributions import make_sdist, make_wheel
 
 pytestmark = pytest.mark.slow
 
@@ -121,15 +121,22 @@ def test_pex_carries_jinja2_and_the_pure_markupsafe(pex: Path, tmp_path: Path) -
         assert version.returncode == 0 and version.stdout.startswith("dumb-pypi "), (python, version.stderr)
 
 
+def _assigned(name: str, script: str) -> str:
+    """The value of the line `NAME=VALUE` of a shell script."""
+    match = re.search(rf"^{name}=(.*)$", script, re.MULTILINE)
+    assert match is not None, f"no {name}= line"
+    return match[1]
+
+
 def test_pex_pins_are_the_bazel_pins() -> None:
     script = (REPO / "scripts/build_pex.sh").read_text()
     deps = (REPO / "third_party/deps.bzl").read_text()
-    requirements = re.search(r"^REQUIREMENTS=\((.*)\)$", script, re.MULTILINE)[1].split()
+    requirements = _assigned("REQUIREMENTS", script).removeprefix("(").removesuffix(")").split()
     wheels = re.findall(r"/([a-z0-9_]+)-([0-9][^-]*)-py3-none-any\.whl", deps)
     # Wheel filenames spell markdown-it-py as markdown_it_py.
     pins = sorted(f"{name}=={version}" for name, version in wheels)
     assert sorted(r.replace("-", "_") for r in requirements) == pins
-    sdist_url = re.search(r"^MARKUPSAFE_SDIST_URL=(\S+)$", script, re.MULTILINE)[1]
-    sdist_sha = re.search(r"^MARKUPSAFE_SDIST_SHA256=(\S+)$", script, re.MULTILINE)[1]
+    sdist_url = _assigned("MARKUPSAFE_SDIST_URL", script)
+    sdist_sha = _assigned("MARKUPSAFE_SDIST_SHA256", script)
     assert sdist_url.removeprefix("https://files.pythonhosted.org/packages/") in deps
     assert f'"{sdist_sha}"' in deps

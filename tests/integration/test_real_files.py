@@ -30,10 +30,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from core_support import Server, http_server, run_cli
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 from support import realfiles, simplepages
+from support.cli import run_cli
+from support.servers import Server, http_server
 
 LAYOUTS = ["pool", "relative", "absolute"]
 

@@ -22,8 +22,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from core_support import Server, http_server, run_cli
 from support import realfiles
+from support.cli import run_cli
+from support.installs import find_uv
+from support.servers import Server, http_server
 
 pytestmark = pytest.mark.slow
 
@@ -36,14 +38,6 @@ EXPECTED = {"requests": "2.32.3", "urllib3": "1.26.20", "idna": "3.10", "certifi
 BACKENDS = {"setuptools": "75.8.0", "flit-core": "3.9.0", "poetry-core": "1.9.1"}
 
 
-def _uv() -> str:
-    try:
-        import uv
-    except ImportError:
-        pytest.skip("uv is not installed in this venv (pip install uv)")
-    return str(uv.find_uv_bin())
-
-
 def install(client: str, index_url: str, work: Path, *args: str) -> tuple[subprocess.CompletedProcess[str],
                                                                            dict[str, str]]:
     """Install into a new target with a new cache (an sdist build's backend is
@@ -54,7 +48,7 @@ def install(client: str, index_url: str, work: Path, *args: str) -> tuple[subpro
     if client == "pip":
         command = [sys.executable, "-m", "pip", "install", "--cache-dir", str(cache)]
     else:
-        command = [_uv(), "pip", "install", "--cache-dir", str(cache), "--python", sys.executable]
+        command = [find_uv(), "pip", "install", "--cache-dir", str(cache), "--python", sys.executable]
     command += ["--index-url", index_url, "--target", str(target), *args]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, check=False)
     found = {}

@@ -18,8 +18,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from core_support import cli_env, run_cli
-from distributions import make_sdist, make_wheel
+from support.cli import cli_env, run_cli
+from support.distributions import make_sdist, make_wheel
 from support.trees import read_tree
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from core_support import run_cli
+from support.cli import run_cli
 from support.trees import read_tree
 
 COMMON = ["--packages-url", "https://files.example.com/"]
@@ -52,7 +52,7 @@ def test_partial_rebuild_with_overrides_is_the_full_build(tmp_path: Path) -> Non
     old, new = _lists(tmp_path)
     templates = _override(tmp_path / "templates", "project.html", "<p class=mine>mine</p>")
     _override(templates, "changelog.html", "<p class=mine>log</p>")
-    flags = ["--templates", templates, *COMMON]
+    flags: list[str | Path] = ["--templates", templates, *COMMON]
     run_cli("--package-list", old, "--output-dir", tmp_path / "partial", *flags)
     run_cli("--package-list", new, "--previous-package-list", old, "--output-dir", tmp_path / "partial", *flags)
     run_cli("--package-list", new, "--output-dir", tmp_path / "full", *flags)
@@ -64,7 +64,7 @@ def test_partial_rebuild_with_overrides_is_the_full_build(tmp_path: Path) -> Non
 def test_a_changed_override_rebuilds_every_page(tmp_path: Path) -> None:
     old, new = _lists(tmp_path)
     templates = _override(tmp_path / "templates", "project.html", "<p>first</p>")
-    flags = ["--templates", templates, *COMMON]
+    flags: list[str | Path] = ["--templates", templates, *COMMON]
     run_cli("--package-list", old, "--output-dir", tmp_path / "out", *flags)
     _override(templates, "project.html", "<p>second</p>")
     run_cli("--package-list", new, "--previous-package-list", old, "--output-dir", tmp_path / "out", *flags)
@@ -84,7 +84,8 @@ def test_a_template_that_does_not_compile_is_one_line_and_writes_nothing(tmp_pat
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "changelog.html").write_text('{% extends "base.html" %}\n{% block content %}\n{% for x in %}\n')
-    for previous in ([], ["--previous-package-list", old]):  # in this process, and in the early renderer
+    previous_flags: list[list[str | Path]] = [[], ["--previous-package-list", old]]
+    for previous in previous_flags:  # in this process, and in the early renderer
         result = run_cli("--package-list", new, *previous, "--output-dir", tmp_path / "out", "--templates", templates,
                          *COMMON, check=False)
         assert result.returncode == 1

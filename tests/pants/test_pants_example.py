@@ -9,10 +9,12 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from webtools import pip_install
+from support.installs import pip_install
+from support.pants import Built
 
 pytestmark = pytest.mark.pants
 
@@ -35,7 +37,8 @@ def listing(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): sha256(p.read_bytes()) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_package_writes_tree_tarball_and_manifest(example_built, extract, tmp_path: Path) -> None:
+def test_package_writes_tree_tarball_and_manifest(example_built: Built, extract: Callable[[Path, Path], Path],
+                                                  tmp_path: Path) -> None:
     dist = example_built.dist
     tree = listing(dist / "index")
     assert listing(extract(dist / "index.tar.gz", tmp_path / "web")) == tree
@@ -61,7 +64,8 @@ def test_package_writes_tree_tarball_and_manifest(example_built, extract, tmp_pa
 
 
 def test_pip_installs_both_distributions_from_the_served_tarball(
-    example_built, extract, serve, pip_env: dict[str, str], tmp_path: Path
+    example_built: Built, extract: Callable[[Path, Path], Path], serve: Callable[[Path], str],
+    pip_env: dict[str, str], tmp_path: Path,
 ) -> None:
     url = serve(extract(example_built.dist / "index.tar.gz", tmp_path / "web"))
     site = tmp_path / "site"
@@ -83,7 +87,7 @@ def test_pip_installs_both_distributions_from_the_served_tarball(
     assert run.stdout == "HELLO, PANTS!\nhello from a prebuilt wheel\n"
 
 
-def test_clear_errors_from_the_cli(example_built) -> None:
+def test_clear_errors_from_the_cli(example_built: Built) -> None:
     pants = example_built.pants
     other = pants.buildroot / "errors" / "other"
     other.mkdir(parents=True)
@@ -138,7 +142,7 @@ def _spawned(proc: subprocess.CompletedProcess[str]) -> list[str]:
     return sorted(d for d in found if d.startswith(("Inspect ", "Build PyPI index")))
 
 
-def test_records_are_cached_per_file(example_built) -> None:
+def test_records_are_cached_per_file(example_built: Built) -> None:
     """A new index over the example's six files plus one new file runs one
     record process (for the new file) and the index process: the six records
     come from the cache. Without pantsd, so hits come from the persistent cache."""

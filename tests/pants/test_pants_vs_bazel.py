@@ -10,7 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bazel.harness import IGNORED, copy_checkout
+from support.bazel import IGNORED, copy_checkout
+from support.pants import Built
 
 pytestmark = [pytest.mark.pants, pytest.mark.bazel]
 
@@ -57,7 +58,7 @@ def bazel_checkout(dest: Path, dumb_pypi: Path, dists: list[Path]) -> Path:
     return workspace
 
 
-def test_pants_and_bazel_build_the_same_index(example_built, pip_env: dict[str, str], tmp_path: Path) -> None:
+def test_pants_and_bazel_build_the_same_index(example_built: Built, pip_env: dict[str, str], tmp_path: Path) -> None:
     if shutil.which("bazel") is None:
         pytest.fail("bazel is not installed: run .ci/install-bazel.sh")
     inputs = example_built.inputs()

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.servers import Index, Nginx, S3Server, build_index, run_nginx, run_seaweedfs
+from support.indexes import Index, build_index
+from support.servers import Nginx, S3Server, run_nginx, run_seaweedfs
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -11,7 +11,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from support.servers import MATRIX_DISTS, Dist, Index, build_index, dumb_pypi, get, run_nginx
+from support.cli import run_cli
+from support.indexes import MATRIX_DISTS, Dist, Index, build_index
+from support.servers import get, run_nginx
 
 pytestmark = pytest.mark.serve
 
@@ -33,16 +35,16 @@ def second(tmp_path_factory: pytest.TempPathFactory) -> Index:
 
 def test_deploy_swap_rollback_and_prune(index: Index, second: Index, tmp_path: Path) -> None:
     dest = tmp_path / "site"
-    first = dumb_pypi("deploy", str(index.tree), str(dest))
+    first = run_cli("deploy", str(index.tree), str(dest))
     assert "releases/0001-" in first.stdout
     assert os.readlink(dest / "current").startswith("releases/0001-")
     assert _serves(dest, index.tree)
 
-    again = dumb_pypi("deploy", str(index.tarball), str(dest))  # the tarball is the same tree
+    again = run_cli("deploy", str(index.tarball), str(dest))  # the tarball is the same tree
     assert "nothing to do" in again.stdout
     assert len(os.listdir(dest / "releases")) == 1
 
-    dumb_pypi("deploy", str(second.tarball), str(dest))
+    run_cli("deploy", str(second.tarball), str(dest))
     assert os.readlink(dest / "current").startswith("releases/0002-")
     assert _serves(dest, second.tree)
     # Unchanged pool files are hard links to the previous release's.
@@ -50,15 +52,15 @@ def test_deploy_swap_rollback_and_prune(index: Index, second: Index, tmp_path: P
     pool = next(p for p in json.loads((index.tree / "manifest.json").read_text())["files"] if p.endswith(".whl"))
     assert (dest / "current" / pool).stat().st_ino == (old / pool).stat().st_ino
 
-    rolled = dumb_pypi("deploy", "--rollback", str(dest))
+    rolled = run_cli("deploy", "--rollback", str(dest))
     assert "to 0001-" in rolled.stdout
     assert _serves(dest, index.tree)
-    none_left = dumb_pypi("deploy", "--rollback", str(dest), check=False)
+    none_left = run_cli("deploy", "--rollback", str(dest), check=False)
     assert none_left.returncode == 1 and "nothing to roll back to" in none_left.stderr
 
     # New deploys after a rollback get new numbers; --keep prunes the oldest.
     for tree in (second.tree, index.tree, second.tree):
-        dumb_pypi("deploy", str(tree), str(dest), "--keep", "2")
+        run_cli("deploy", str(tree), str(dest), "--keep", "2")
     assert [name[:5] for name in sorted(os.listdir(dest / "releases"))] == ["0004-", "0005-"]
     assert os.readlink(dest / "current").startswith("releases/0005-")
     assert _serves(dest, second.tree)
@@ -80,7 +82,7 @@ def test_readers_never_see_a_broken_index_during_deploys(
 ) -> None:
     """nginx serves DEST/current while deploys swap it; every page -> file chain must resolve."""
     dest = tmp_path / "site"
-    dumb_pypi("deploy", str(index.tree), str(dest))
+    run_cli("deploy", str(index.tree), str(dest))
     failures: list[str] = []
     fetched = 0
     done = threading.Event()
@@ -106,7 +108,7 @@ def test_readers_never_see_a_broken_index_during_deploys(
         thread.start()
         try:
             for release in growing:
-                dumb_pypi("deploy", str(release.tarball), str(dest), "--keep", "2")
+                run_cli("deploy", str(release.tarball), str(dest), "--keep", "2")
         finally:
             done.set()
             thread.join()
@@ -120,13 +122,13 @@ def test_corrupt_or_unsafe_sources_are_refused(index: Index, tmp_path: Path) -> 
     shutil.copytree(index.tree, broken)
     page = broken / "simple" / "app" / "index.html"
     page.write_bytes(page.read_bytes().replace(b"app", b"ApP"))
-    result = dumb_pypi("deploy", str(broken), str(tmp_path / "site"), check=False)
+    result = run_cli("deploy", str(broken), str(tmp_path / "site"), check=False)
     assert result.returncode == 1
     assert "simple/app/index.html has sha256" in result.stderr
     assert not (tmp_path / "site" / "current").exists()
 
     (broken / "manifest.json").unlink()
-    result = dumb_pypi("deploy", str(broken), str(tmp_path / "site"), check=False)
+    result = run_cli("deploy", str(broken), str(tmp_path / "site"), check=False)
     assert "has no manifest.json" in result.stderr
 
     evil = tmp_path / "evil.tar.gz"
@@ -135,7 +137,7 @@ def test_corrupt_or_unsafe_sources_are_refused(index: Index, tmp_path: Path) -> 
         member = tarfile.TarInfo("../outside.txt")
         member.size = len(data)
         archive.addfile(member, io.BytesIO(data))
-    result = dumb_pypi("deploy", str(evil), str(tmp_path / "site"), check=False)
+    result = run_cli("deploy", str(evil), str(tmp_path / "site"), check=False)
     assert result.returncode == 1 and "unsafe path '../outside.txt'" in result.stderr
     assert not (tmp_path / "outside.txt").exists()
 
@@ -145,7 +147,7 @@ def test_corrupt_or_unsafe_sources_are_refused(index: Index, tmp_path: Path) -> 
         member.type = tarfile.SYMTYPE
         member.linkname = "/etc"
         archive.addfile(member)
-    result = dumb_pypi("deploy", str(linked), str(tmp_path / "site"), check=False)
+    result = run_cli("deploy", str(linked), str(tmp_path / "site"), check=False)
     assert result.returncode == 1 and "links are refused" in result.stderr
 
     for args, message in [
@@ -156,7 +158,7 @@ def test_corrupt_or_unsafe_sources_are_refused(index: Index, tmp_path: Path) -> 
         ([str(index.tree), str(tmp_path / "site"), "--keep", "1"], "--keep 1"),
         (["--rollback", str(tmp_path / "never")], "not a deploy directory"),
     ]:
-        result = dumb_pypi("deploy", *args, check=False)
+        result = run_cli("deploy", *args, check=False)
         assert result.returncode == 1, args
         assert message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
@@ -166,6 +168,6 @@ def test_a_foreign_directory_is_not_taken_over(index: Index, tmp_path: Path) -> 
     dest = tmp_path / "www"
     dest.mkdir()
     (dest / "index.html").write_text("someone else's site")
-    result = dumb_pypi("deploy", str(index.tree), str(dest), check=False)
+    result = run_cli("deploy", str(index.tree), str(dest), check=False)
     assert result.returncode == 1 and "holds 'index.html'" in result.stderr
     assert (dest / "index.html").read_text() == "someone else's site"

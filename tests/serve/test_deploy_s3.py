@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.servers import MATRIX_DISTS, REPO, Dist, Index, S3Server, build_index, dumb_pypi, manifest, missing
+from support.cli import REPO, cli_env, run_cli
+from support.indexes import MATRIX_DISTS, Dist, Index, build_index
+from support.servers import S3Server
+from support.tools import missing
+from support.trees import manifest
 
 pytestmark = pytest.mark.serve
 
@@ -86,7 +90,7 @@ def _objects(client: Any, bucket: str, prefix: str) -> dict[str, bytes]:
 
 
 def _cli_deploy(s3: S3Server, src: Path, dest: str, *extra: str) -> str:
-    result = dumb_pypi("deploy", str(src), dest, "--endpoint-url", s3.endpoint, *extra, env=s3.env)
+    result = run_cli("deploy", str(src), dest, "--endpoint-url", s3.endpoint, *extra, env=cli_env(**s3.env))
     return result.stdout
 
 
@@ -146,11 +150,11 @@ def test_dry_run_changes_nothing(s3: S3Server, client: Any, bucket: str, base: s
 
 
 def test_missing_bucket_and_missing_boto3_are_named(s3: S3Server, index: Index, tmp_path: Path) -> None:
-    result = dumb_pypi("deploy", str(index.tree), "s3://no-such-bucket-here/x", "--endpoint-url", s3.endpoint,
-                       env=s3.env, check=False)
+    result = run_cli("deploy", str(index.tree), "s3://no-such-bucket-here/x", "--endpoint-url", s3.endpoint,
+                       env=cli_env(**s3.env), check=False)
     assert result.returncode == 1
     assert "s3://no-such-bucket-here/x/: listing objects failed (NoSuchBucket" in result.stderr
-    result = dumb_pypi("deploy", str(index.tree), "s3://bucket/x", "--endpoint-url", "not a url", env=s3.env,
+    result = run_cli("deploy", str(index.tree), "s3://bucket/x", "--endpoint-url", "not a url", env=cli_env(**s3.env),
                        check=False)
     assert result.returncode == 1 and "--endpoint-url 'not a url'" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr

@@ -9,7 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from support.servers import Index, Nginx, dumb_pypi, get, manifest, nginx_bin
+from support.cli import run_cli
+from support.indexes import Index
+from support.servers import Nginx, get
+from support.tools import nginx_bin
+from support.trees import manifest
 
 pytestmark = pytest.mark.serve
 
@@ -170,8 +174,8 @@ def test_head_requests(nginx: Nginx) -> None:
 
 def test_config_is_reproducible_and_include_mode_passes_nginx_t(tmp_path: Path) -> None:
     args = ("nginx-config", "--root", str(tmp_path / "site"), "--listen", "127.0.0.1:8081")
-    first = dumb_pypi(*args).stdout
-    assert first == dumb_pypi(*args).stdout
+    first = run_cli(*args).stdout
+    assert first == run_cli(*args).stdout
     assert "\nserver {" in first and "\nhttp {" not in first
     # As an include inside an existing http { } block, the way conf.d/ is used.
     (tmp_path / "site.conf").write_text(first)
@@ -201,7 +205,7 @@ def test_config_is_reproducible_and_include_mode_passes_nginx_t(tmp_path: Path) 
     ],
 )
 def test_bad_options_are_named(args: list[str], message: str) -> None:
-    result = dumb_pypi("nginx-config", *args, check=False)
+    result = run_cli("nginx-config", *args, check=False)
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -255,7 +259,7 @@ def test_standalone_config_runs_as_a_normal_user(index: Index, tmp_path: Path) -
                 os.chown(path, account.pw_uid, account.pw_gid)
         port = free_port()
         config = prefix / "nginx.conf"
-        dumb_pypi("nginx-config", "--root", str(site), "--standalone", "--listen", f"127.0.0.1:{port}", "-o", str(config))
+        run_cli("nginx-config", "--root", str(site), "--standalone", "--listen", f"127.0.0.1:{port}", "-o", str(config))
         proc = subprocess.Popen(
             [*runner, nginx_bin(), "-p", str(prefix), "-c", str(config), "-e", "stderr"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -1,16 +1,19 @@
-"""Real servers on 127.0.0.1 (nginx, SeaweedFS) and the tools tests/serve and tests/clients drive.
+"""Servers on 127.0.0.1 for the tests, and one way to ask them for a page.
 
-Tools come from `.ci/install-serve.sh` ($DUMB_PYPI_SERVE_HOME, default
-~/.cache/dumb-pypi-serve). A missing tool skips locally and fails under CI.
+* `http_server(root, log)`: a static server of a directory (`python -m
+  http.server`), whose log says which paths were requested;
+* `run_nginx(root, prefix)`: Debian's nginx with `dumb-pypi nginx-config`;
+* `run_seaweedfs(workdir)`: an S3 endpoint (SeaweedFS from .ci/install-serve.sh);
+* `get(url)`: one request, redirects not followed, errors returned.
+
+Every server listens on loopback only and is stopped (by its own process
+handle) when its `with` block ends.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,41 +21,53 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-from distributions import make_wheel
+from support.cli import run_cli
+from support.tools import nginx_bin, tool
 
-REPO = Path(__file__).resolve().parents[2]
-
-SERVE_HOME = Path(os.environ.get("DUMB_PYPI_SERVE_HOME", Path.home() / ".cache" / "dumb-pypi-serve"))
-INSTALL_HINT = "run .ci/install-serve.sh"
+__all__ = ["Nginx", "Response", "S3Server", "Server", "free_port", "get", "http_server", "run_nginx", "run_seaweedfs",
+           "stop", "wait_for_port"]
 
 
-def missing(what: str) -> None:
-    """Skip (locally) or fail (CI): a test must never pass without its tool."""
-    message = f"{what} is not installed: {INSTALL_HINT}"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+# --- a static server ----------------------------------------------------------
 
 
-def nginx_bin() -> str:
-    for candidate in (os.environ.get("DUMB_PYPI_NGINX"), shutil.which("nginx"), "/usr/sbin/nginx"):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    missing("nginx")
-    raise AssertionError("unreachable")
+@dataclass
+class Server:
+    url: str  # "http://127.0.0.1:PORT"
+    log: Path
+
+    def requests(self) -> list[str]:
+        """Request paths served so far, in order ("/simple/x/")."""
+        return re.findall(r'"GET (\S+) HTTP', self.log.read_text())
 
 
-def tool(venv: str, program: str) -> Path:
-    path = SERVE_HOME / venv / "bin" / program
-    if not os.access(path, os.X_OK):
-        missing(f"{program} ({path})")
-    return path
+@contextmanager
+def http_server(root: Path, log: Path) -> Iterator[Server]:
+    """`python -m http.server` on 127.0.0.1 and a free port, serving `root`; its log goes to `log`."""
+    with open(log, "w") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(root)],
+            stdout=subprocess.PIPE, stderr=log_file, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # "Serving HTTP on 127.0.0.1 port N (...) ..."
+        match = re.search(r"port (\d+)", line)
+        if match is None:
+            raise RuntimeError(f"http.server did not start: {line!r}")
+        yield Server(f"http://127.0.0.1:{match.group(1)}", log)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+# --- ports and processes --------------------------------------------------------
 
 
 def free_port() -> int:
@@ -61,16 +76,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, timeout: float = 30.0) -> None:
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, timeout: float = 30.0,
+                  log: Path | None = None) -> None:
+    """Until something listens on 127.0.0.1:`port`; an error (with the end of
+    `log`, if given) when `proc` exits first or `timeout` seconds pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode} before listening on {port}")
+            raise RuntimeError(f"{what} exited with {proc.returncode} before listening on {port}{_tail(log)}")
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.05)
-    raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {timeout}s")
+    raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {timeout}s{_tail(log)}")
+
+
+def _tail(log: Path | None) -> str:
+    if log is None or not log.exists():
+        return ""
+    return ":\n" + log.read_text(errors="replace")[-4000:]
 
 
 def stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
@@ -84,120 +108,7 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
             proc.wait()
 
 
-def dumb_pypi(
-    *args: str, check: bool = True, python: str = sys.executable, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run this checkout's CLI as a user would."""
-    full_env = dict(os.environ, **(env or {}), PYTHONPATH=str(REPO))
-    result = subprocess.run(
-        [python, "-m", "dumb_pypi", *args],
-        capture_output=True, text=True, env=full_env, cwd=REPO, timeout=300, check=False,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"dumb-pypi {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
-    return result
-
-
-# --- index fixtures ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Dist:
-    name: str
-    version: str
-    requires_dist: tuple[str, ...] = ()
-    requires_python: str | None = None
-    yanked: str | None = None  # the yank reason ("" for none)
-    code: str | None = None  # the module's source, to change a wheel's bytes
-
-
-# The projects every client case needs (see tests/clients/test_matrix.py).
-MATRIX_DISTS = (
-    Dist("app", "1.0", requires_dist=("Dep.Name_Pkg>=1.0",)),
-    Dist("Dep.Name_Pkg", "1.0"),
-    Dist("yanky", "1.0"),
-    Dist("yanky", "2.0", yanked="broken on purpose"),
-    Dist("pyreq", "1.0", requires_python=">=3.8"),
-    Dist("pyreq", "2.0", requires_python=">=3.99"),
-    Dist("tampered", "1.0"),
-)
-
-
-@dataclass
-class Index:
-    tree: Path
-    tarball: Path
-    wheels: dict[str, Path] = field(default_factory=dict)  # filename -> source wheel
-
-
-def build_index(
-    workdir: Path,
-    dists: Sequence[Dist] = MATRIX_DISTS,
-    upload_time: int = 1700000000,
-    extra_wheels: Sequence[Path] = (),
-) -> Index:
-    """Wheels -> one record each (`dumb-pypi record`) -> `dumb-pypi --record-list ... --pool`.
-
-    `extra_wheels` are real files indexed as they are (e.g. pip for pex).
-    """
-    wheels_dir = workdir / "wheels"
-    records_dir = workdir / "records"
-    records_dir.mkdir(parents=True, exist_ok=True)
-    entries = []
-    index = Index(tree=workdir / "tree", tarball=workdir / "tree.tar.gz")
-    wheels_dir.mkdir(parents=True, exist_ok=True)
-    for dist in dists:
-        # Lowercase file names; METADATA keeps the spelling as given ("Dep.Name_Pkg").
-        file_name = re.sub(r"[-_.]+", "_", dist.name).lower()
-        wheel = Path(
-            make_wheel(
-                str(wheels_dir),
-                file_name,
-                dist.version,
-                requires_dist=dist.requires_dist,
-                requires_python=dist.requires_python,
-                summary=f"{dist.name} test fixture",
-                metadata_name=dist.name,
-                modules=None if dist.code is None else {f"{file_name}.py": dist.code},
-            )
-        )
-        yanked = [] if dist.yanked is None else ["--yanked-reason", dist.yanked]
-        entries.append(_record(wheel, records_dir, upload_time, yanked))
-        index.wheels[wheel.name] = wheel
-    for wheel in extra_wheels:
-        entries.append(_record(wheel, records_dir, upload_time, []))
-        index.wheels[wheel.name] = wheel
-    listing = workdir / "records.json"
-    listing.write_text(json.dumps(entries, indent=1))
-    dumb_pypi(
-        "--record-list", str(listing), "--pool", "--output-dir", str(index.tree),
-        "--tarball", str(index.tarball), "--strict",
-    )
-    return index
-
-
-# `dumb-pypi record` is byte-reproducible, and so are the fixture wheels: one
-# run per distinct (bytes, flags) is enough for the whole session.
-_RECORDS: dict[tuple[str, str, int, tuple[str, ...]], bytes] = {}
-
-
-def _record(wheel: Path, records_dir: Path, upload_time: int, extra: list[str]) -> dict[str, str]:
-    record = records_dir / (wheel.name + ".json")
-    key = (wheel.name, hashlib.sha256(wheel.read_bytes()).hexdigest(), upload_time, tuple(extra))
-    if key not in _RECORDS:
-        dumb_pypi("record", str(wheel), "--output", str(record), "--upload-time", str(upload_time), *extra)
-        _RECORDS[key] = record.read_bytes()
-    else:
-        record.write_bytes(_RECORDS[key])
-    return {"record": str(record), "file": str(wheel), "origin": f"fixture {wheel.name}"}
-
-
-def manifest(tree: Path) -> dict[str, dict[str, object]]:
-    files: dict[str, dict[str, object]] = json.loads((tree / "manifest.json").read_text())["files"]
-    return files
-
-
-# --- nginx ------------------------------------------------------------------
+# --- nginx ----------------------------------------------------------------------
 
 
 @dataclass
@@ -221,7 +132,7 @@ def run_nginx(root: Path, prefix: Path, *extra: str) -> Iterator[Nginx]:
     if os.geteuid() == 0:
         # As root nginx would drop its workers to "nobody", who cannot read tmp_path.
         args += ["--user", "root"]
-    dumb_pypi(*args, *extra)
+    run_cli(*args, *extra)
     with open(prefix / "stderr.log", "wb") as stderr:
         proc = subprocess.Popen(
             [binary, "-p", str(prefix), "-c", str(config), "-e", "stderr"], stdout=subprocess.DEVNULL, stderr=stderr
@@ -231,6 +142,9 @@ def run_nginx(root: Path, prefix: Path, *extra: str) -> Iterator[Nginx]:
             yield Nginx(url=f"http://127.0.0.1:{port}", access_log=prefix / "access.log", prefix=prefix)
         finally:
             stop(proc)
+
+
+# --- one request ------------------------------------------------------------------
 
 
 @dataclass

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from distributions import make_wheel
+from support.distributions import make_wheel
 
 from dumb_pypi import cli
 from dumb_pypi.cli import main

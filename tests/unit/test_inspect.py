@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from distributions import make_sdist, make_wheel
+from support.distributions import make_sdist, make_wheel
 
 from dumb_pypi.errors import InvalidDistribution
 from dumb_pypi.inputs.files import inspect_file

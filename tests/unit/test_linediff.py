@@ -141,10 +141,10 @@ def test_common_length_is_exact() -> None:
     for size in (0, 1, 2, 100, 65535, 65536, 65537, 200_000):
         for _ in range(4):
             a = rng.randbytes(size)
-            b = bytearray(a)
+            flipped = bytearray(a)
             if size:
-                b[rng.randrange(size)] ^= 0xFF
-            b = bytes(b) + rng.choice([b"", b"x"])
+                flipped[rng.randrange(size)] ^= 0xFF
+            b = bytes(flipped) + rng.choice([b"", b"x"])
             limit = min(len(a), len(b))
             prefix = next((i for i in range(limit) if a[i] != b[i]), limit)
             suffix = next((i for i in range(limit) if a[-1 - i] != b[-1 - i]), limit)

@@ -12,10 +12,8 @@ What .ci/install-remote.sh installed is read from its env.sh.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from support.servers import free_port, wait_for_port
+from support.tools import installed_env
 
 WORKER = Path(__file__).resolve().parent / "worker.py"
 
@@ -83,37 +84,7 @@ INSTANCE = """\
 
 def installed() -> dict[str, str]:
     """The variables .ci/install-remote.sh wrote to its env.sh."""
-    home = Path(
-        os.environ.get("DUMB_PYPI_REMOTE_HOME")
-        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "dumb-pypi-remote")
-    )
-    env_sh = home / "env.sh"
-    if not env_sh.is_file():
-        raise AssertionError(f"{env_sh} is missing: run .ci/install-remote.sh first")
-    found = {}
-    for line in env_sh.read_text().splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export ") :].partition("=")
-            found[key] = shlex.split(value)[0]
-    return found
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{process.args!r} exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {seconds} s:\n{log.read_text()[-4000:]}")
+    return installed_env("DUMB_PYPI_REMOTE_HOME", "dumb-pypi-remote", ".ci/install-remote.sh")
 
 
 @dataclass
@@ -129,9 +100,10 @@ class Cluster:
     def executor(self) -> str:
         return f"grpc://127.0.0.1:{self.port}"
 
-    def _as_postgres(self) -> dict[str, str | int]:
-        # initdb and postgres refuse to run as root.
-        return {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
+    @staticmethod
+    def _postgres_user() -> str | None:
+        """Who runs initdb and postgres: they refuse to run as root."""
+        return "postgres" if os.geteuid() == 0 else None
 
     def _start_postgres(self) -> None:
         # Under /tmp, not pytest's 0700 temporary directory: the postgres user must reach it.
@@ -141,18 +113,20 @@ class Cluster:
         bin_dir = Path(self.tools["DUMB_PYPI_POSTGRES_BIN"])
         data = self.pg_data / "data"
         subprocess.run(
-            [bin_dir / "initdb", "-D", data, "--auth=trust", "-U", "postgres", "--no-sync"],
+            [str(bin_dir / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres", "--no-sync"],
             check=True,
             capture_output=True,
-            **self._as_postgres(),  # type: ignore[arg-type]
+            user=self._postgres_user(),
+            group=self._postgres_user(),
         )
         self.pg_port = free_port()
         options = f"-c listen_addresses=127.0.0.1 -p {self.pg_port} -k {self.pg_data} -c fsync=off"
         subprocess.run(
-            [bin_dir / "pg_ctl", "-D", data, "-o", options, "-l", self.pg_data / "postgres.log", "-w", "start"],
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.pg_data / "postgres.log"), "-w", "start"],
             check=True,
             capture_output=True,
-            **self._as_postgres(),  # type: ignore[arg-type]
+            user=self._postgres_user(),
+            group=self._postgres_user(),
         )
 
     def _stop_postgres(self) -> None:
@@ -160,10 +134,11 @@ class Cluster:
             return
         bin_dir = Path(self.tools["DUMB_PYPI_POSTGRES_BIN"])
         subprocess.run(
-            [bin_dir / "pg_ctl", "-D", self.pg_data / "data", "-m", "fast", "-w", "stop"],
+            [str(bin_dir / "pg_ctl"), "-D", str(self.pg_data / "data"), "-m", "fast", "-w", "stop"],
             check=False,
             capture_output=True,
-            **self._as_postgres(),  # type: ignore[arg-type]
+            user=self._postgres_user(),
+            group=self._postgres_user(),
         )
         shutil.rmtree(self.pg_data, ignore_errors=True)
 
@@ -185,7 +160,7 @@ class Cluster:
         with log.open("wb") as out:
             server = subprocess.Popen([bgd, "server", "start", str(config)], stdout=out, stderr=subprocess.STDOUT)
         self.processes.append(server)
-        wait_for_port(self.port, server, log)
+        wait_for_port(self.port, server, "BuildGrid", timeout=60, log=log)
 
     def add_worker(self, instance: str, slots: int = 2, python_at: str | None = None) -> None:
         """A worker polling `instance`; `python_at` = "PATH=REPLACEMENT" imitates another worker image."""

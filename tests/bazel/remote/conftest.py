@@ -7,15 +7,11 @@ machine's, and `py313`, served by a worker that imitates an image whose
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from bazel_support import Session
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cluster import Cluster, installed
+from bazel.remote.cluster import Cluster, installed
+from support.bazel import Session
 
 
 @pytest.fixture(scope="session")

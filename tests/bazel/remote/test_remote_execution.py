@@ -14,10 +14,11 @@ import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from bazel_support import EXAMPLE_TARGETS, Bazel, BuildResult, Checkout, Session, read_json_stream, sha256_file
-from cluster import Cluster
+from bazel.remote.cluster import Cluster
+from support.bazel import EXAMPLE_TARGETS, Bazel, BuildResult, Checkout, Session, read_json_stream, sha256_file
 
 pytestmark = [pytest.mark.bazel, pytest.mark.slow]
 
@@ -28,7 +29,7 @@ WORKSPACES = {"main": ("", ("//:pypi_index",)), "example": ("tests/e2e/example",
 class RemoteBuild:
     bazel: Bazel
     result: BuildResult
-    spawns: list[dict]
+    spawns: list[dict[str, Any]]
 
     def info_line(self) -> str:
         return [line for line in self.result.stderr.splitlines() if " process" in line and line.startswith("INFO:")][-1]

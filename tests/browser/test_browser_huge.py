@@ -21,7 +21,7 @@ from support.servers import http_server
 
 pytestmark = pytest.mark.slow
 
-HOME_PAGE_LIMIT = 752_196  # bytes: index.html of this list before issue 16 ("752 KB")
+HOME_PAGE_LIMIT = 752_196  # bytes: index.html of this list before the web UI's rework ("752 KB")
 KEYSTROKE_LIMIT_MS = 50.0
 QUERY = "django"  # typed key by key: `d` matches thousands of names, `django` hundreds
 ROUNDS = 3  # each keystroke is timed this many times; its median counts

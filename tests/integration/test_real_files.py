@@ -4,7 +4,8 @@ choose:
 
   pool      --package-dir DIR --pool: the files copied into the tree
   relative  --package-dir DIR --packages-url ../../pool/, the files then
-            deployed to OUT/pool/ (issue 13's example)
+            deployed to OUT/pool/ (the layout that once advertised PEP 658
+            metadata it did not serve)
   absolute  --package-dir DIR --packages-url http://127.0.0.1:PORT/files/,
             the files served by another server
 

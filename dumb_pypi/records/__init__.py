@@ -8,6 +8,7 @@ interchangeable.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from dumb_pypi.errors import InvalidFilename, InvalidInput
@@ -15,6 +16,7 @@ from dumb_pypi.records.filenames import canonical_name, parse_filename, split_at
 
 __all__ = [
     "HASH_ALGORITHMS", "Record", "check_filename", "record_from_filename", "record_from_json", "record_to_json",
+    "required_project", "required_projects",
 ]
 
 # The algorithms pip and uv both accept in a URL fragment; uv rejects others.
@@ -169,3 +171,19 @@ def record_to_json(record: Record, *, include_metadata: bool = True) -> dict[str
     if include_metadata and record.metadata is not None:
         out["metadata"] = record.metadata
     return out
+
+
+def required_project(requirement: str) -> str | None:
+    """The project a Requires-Dist value names ("Foo[x] >= 1; python_version < '3'": "foo"), if any."""
+    name = requirement.split(";")[0]
+    for stop in "[(<>=!~ @":
+        name = name.split(stop)[0]
+    try:
+        return canonical_name(name.strip()) if name.strip() else None
+    except ValueError:
+        return None
+
+
+def required_projects(requirements: Iterable[str]) -> list[str]:
+    """The projects `requirements` name, canonical, sorted."""
+    return sorted({name for name in map(required_project, requirements) if name})

@@ -43,6 +43,8 @@ BASE = [
 STEPS = {
     "add a file to a project": BASE + [_line("alpha-2.0.tar.gz", upload_timestamp=1_800_000_000)],
     "add a project, newest of all": BASE + [_line("epsilon-0.1.tar.gz", upload_timestamp=1_900_000_000)],
+    "add a file that requires projects": BASE + [_line("alpha-2.0-py3-none-any.whl", requires_dist=[
+        "Beta[x]>=0.1; python_version>'3'", "zeta", "gamma (>=2)"])],
     "remove a file": [line for line in BASE if "alpha-1.0" not in line],
     "remove a project": [line for line in BASE if "beta" not in line],
     "change a line's content": [line.replace('"ann"', '"bob"') for line in BASE],
@@ -65,6 +67,9 @@ def test_partial_rebuild_gives_the_full_build(tmp_path: Path, step: str) -> None
                       "--output-dir", tmp_path / "partial", *COMMON)
     full = run_cli("--package-list-json", new, "--output-dir", tmp_path / "full", *COMMON)
     assert read_tree(tmp_path / "partial") == read_tree(tmp_path / "full")  # the state too: it is deterministic
+    if step == "add a file that requires projects":  # linked where they are in the index
+        page = (tmp_path / "partial" / "project" / "alpha" / "index.html").read_text()
+        assert 'href="../beta/"' in page and 'href="../gamma/"' in page and 'href="../zeta/"' not in page
     # Every refused line is named again, with the new list's line numbers.
     assert partial.stderr == full.stderr
     assert "not json at all" not in partial.stderr and "malformed JSON" in partial.stderr

@@ -17,8 +17,6 @@ to end: it ends when the build closes its pipes (or ends, however it ends).
 from __future__ import annotations
 
 import os
-import pickle
-import signal
 import sys
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
@@ -58,6 +56,8 @@ class RemoteWebUI:
         self._answers = os.fdopen(answers_read, "rb")
 
     def _send(self, method: str, *args: object) -> None:
+        import pickle  # here, as signal below: the fork comes first, the renderer imports its own
+
         try:
             pickle.dump((method, args), self._requests, pickle.HIGHEST_PROTOCOL)
             self._requests.flush()
@@ -65,6 +65,8 @@ class RemoteWebUI:
             raise DumbPypiError("the web UI's renderer process ended before it answered") from None
 
     def _ask(self, method: str, *args: object) -> Any:
+        import pickle
+
         self._send(method, *args)
         try:
             kind, value = pickle.load(self._answers)
@@ -81,7 +83,12 @@ class RemoteWebUI:
         self._send("start", site, templates, output_dir)
 
     def project(self, project: Project, urls: list[str], names: Container[str]) -> str:
-        return str(self._ask("project", project, urls, names))
+        from dumb_pypi.records import required_projects
+
+        # Of the index's projects, the page needs those its requirements name (all of
+        # them would make a message larger than a pipe holds: a wait for the renderer).
+        required = {name for record in project.files for name in required_projects(record.requires_dist or ())}
+        return str(self._ask("project", project, urls, {name for name in required if name in names}))
 
     def project_rows(self, project: Project, changelog_urls: list[str]) -> ProjectRows:
         rows: ProjectRows = self._ask("project_rows", project, changelog_urls)
@@ -121,6 +128,9 @@ class RemoteWebUI:
 
 def _serve(requests: IO[bytes], answers: IO[bytes], compiled: Callable[[str], dict[str, bytes]]) -> NoReturn:
     """In the renderer's process: import the renderer, then answer until the build closes the pipe."""
+    import pickle
+    import signal
+
     code = 1
     try:
         # Ctrl-C: the build stops this process; and when the build ends, however it

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.pages.webui import STATIC_FILES, ProjectRows, Site
 from dumb_pypi.projects import Project
-from dumb_pypi.records import Record
+from dumb_pypi.records import Record, required_projects
 
 from . import views
 
@@ -90,7 +90,7 @@ class WebUI:
             str(self._home_row(views.home_row(project, latest))),
             [str(self._changelog_row(views.changelog_row(record, url)))
              for record, url in zip(project.files, changelog_urls)],
-            views.required_names(latest.requires_dist or ()))
+            required_projects(latest.requires_dist or ()))
 
     def home_frame(self, count: int) -> tuple[str, str]:
         """The home page of `count` projects but for their home rows."""

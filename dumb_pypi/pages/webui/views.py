@@ -6,15 +6,14 @@ from __future__ import annotations
 import functools
 import time
 import uuid
-from collections.abc import Container, Iterable
+from collections.abc import Container
 from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
 from dumb_pypi.pages.webui import Site
 from dumb_pypi.projects import Project
-from dumb_pypi.records import Record
-from dumb_pypi.records.filenames import canonical_name
+from dumb_pypi.records import Record, required_project
 
 if TYPE_CHECKING:
     from email.message import Message
@@ -38,7 +37,6 @@ __all__ = [
     "latest_file",
     "latest_release",
     "project_view",
-    "required_names",
     "utc_time",
 ]
 
@@ -267,21 +265,6 @@ def _urls(message: Message | None) -> list[tuple[str, str]]:
     return urls
 
 
-def _requirement_name(requirement: str) -> str | None:
-    name = requirement.split(";")[0]
-    for stop in "[(<>=!~ @":
-        name = name.split(stop)[0]
-    try:
-        return canonical_name(name.strip()) if name.strip() else None
-    except ValueError:
-        return None
-
-
-def required_names(requirements: Iterable[str]) -> list[str]:
-    """The projects `requirements` name, canonical."""
-    return sorted({name for name in map(_requirement_name, requirements) if name})
-
-
 def _license(message: Message | None) -> str | None:
     if message is None:
         return None
@@ -303,7 +286,7 @@ def project_view(project: Project, urls: list[str], site: Site, names: Container
     description, description_text = _description(message)
     requirements = []
     for requirement in latest.requires_dist or ():
-        name = _requirement_name(requirement)
+        name = required_project(requirement)
         requirements.append((requirement, f"../{name}/" if name is not None and name in names else None))
     releases: dict[str, list[FileView]] = {}
     yanked: dict[str, bool] = {}

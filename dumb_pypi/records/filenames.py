@@ -47,18 +47,21 @@ _PLATFORM = (
 )
 _PY_TAG = r"py\d+(?:\.\d+)?"
 # "name-version.PLATFORM[-pyX.Y]" (bdist_wininst, bdist_msi, bdist_dumb).
-_PLATFORM_SUFFIX_RE = re.compile(rf"^(?P<stem>.+?)\.(?:{_PLATFORM})(?:-{_PY_TAG})?$", re.IGNORECASE)
+_PLATFORM_SUFFIX = rf"^(?P<stem>.+?)\.(?:{_PLATFORM})(?:-{_PY_TAG})?$"
 # "name-version-pyX.Y[-PLATFORM]" (dmg, some installers).
-_PY_SUFFIX_RE = re.compile(rf"^(?P<stem>.+?)-{_PY_TAG}(?:-{_PLATFORM})?$", re.IGNORECASE)
+_PY_SUFFIX = rf"^(?P<stem>.+?)-{_PY_TAG}(?:-{_PLATFORM})?$"
 _RPM_ARCH_RE = re.compile(r"\.[a-z0-9_]+$", re.IGNORECASE)
-_VALID_VERSION_RE = re.compile(rf"^\s*{VERSION_PATTERN}\s*$", re.VERBOSE | re.IGNORECASE)
+_VALID_VERSION = rf"^\s*{VERSION_PATTERN}\s*$"
+# The three large patterns above are compiled by re.match() at first use (and
+# kept in re's cache): a partial rebuild parses a few names, and would spend
+# more on compiling them at import than on everything else it parses.
 _NORMALIZE_RE = re.compile(r"[-_.\s]+")
 _CANONICAL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9+!~-]*[a-z0-9+])?$")
 
 
 def is_valid_version(version: str) -> bool:
     """Whether `version` is a PEP 440 version."""
-    return _VALID_VERSION_RE.match(version) is not None
+    return re.match(_VALID_VERSION, version, re.VERBOSE | re.IGNORECASE) is not None
 
 
 _canonical_cache: dict[str, str] = {}
@@ -115,8 +118,8 @@ _PLATFORM_MARKER_RE = re.compile(r"-py|\.(?:win|linux|macosx|darwin|cygwin|freeb
 def _strip_platform(stem: str) -> tuple[str, bool]:
     if not _PLATFORM_MARKER_RE.search(stem):
         return stem, False
-    for pattern in (_PLATFORM_SUFFIX_RE, _PY_SUFFIX_RE):
-        match = pattern.match(stem)
+    for pattern in (_PLATFORM_SUFFIX, _PY_SUFFIX):
+        match = re.match(pattern, stem, re.IGNORECASE)
         if match:
             return match.group("stem"), True
     return stem, False

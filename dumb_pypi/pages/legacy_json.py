@@ -7,10 +7,9 @@ import time
 from typing import Any
 
 from dumb_pypi.encoding import dumps, json_string
-from dumb_pypi.projects import Project
 from dumb_pypi.records import Record
 
-__all__ = ["project_json"]
+__all__ = ["file_parts", "page", "release_files"]
 
 
 def _python_version(record: Record) -> str | None:
@@ -55,25 +54,25 @@ def _info(latest: Record) -> dict[str, Any]:
 
 def file_parts(record: Record) -> tuple[str, str]:
     """A file's JSON object as what comes before and after its URL: encoded once
-    per file for both the project page and its release's page, whose URLs differ."""
+    per file for both the project page and its release's page, whose URLs may differ."""
     entry = file_json(record, "")
     del entry["filename"], entry["url"]
     return f'{{"filename":{json_string(record.filename)},"url":', "," + dumps(entry)[1:]
 
 
-def project_json(project: Project, base: str, tails: list[str], parts: list[tuple[str, str]] | None = None) -> str:
-    """The project's page; given a Project holding one release's files, that release's page.
-
-    Each file is encoded once and spliced into both `releases` and `urls`;
-    `parts` are the files' file_parts(), when already at hand.
-    """
-    if parts is None:
-        parts = [file_parts(record) for record in project.files]
+def release_files(files: list[Record], base: str, tails: list[str],
+                  parts: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Each version's files as JSON objects, linked from `base` (in file order)."""
     releases: dict[str, list[str]] = {}
-    for record, tail, (head, rest) in zip(project.files, tails, parts):
+    for record, tail, (head, rest) in zip(files, tails, parts):
         if record.version is not None:
             releases.setdefault(record.version, []).append(f"{head}{json_string(base + tail)}{rest}")
-    latest = project.latest
+    return releases
+
+
+def page(latest: Record, releases: dict[str, list[str]]) -> str:
+    """A project's page (every version in `releases`), or a release's (one version):
+    `latest` says what "info" describes; the files are release_files()'."""
     latest_files = releases.get(latest.version, []) if latest.version is not None else []
     release_parts = ",".join(f"{json_string(version)}:[{','.join(files)}]" for version, files in releases.items())
     return f'{{"info":{dumps(_info(latest))},"releases":{{{release_parts}}},"urls":[{",".join(latest_files)}]}}'

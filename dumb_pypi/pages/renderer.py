@@ -66,28 +66,34 @@ class Renderer:
         simple_base = links.base(f"simple/{name}", name)
         yield f"simple/{name}/index.html", simple_html.project_page(project, simple_base, tails)
         yield f"simple/{name}/index.json", simple_json.project_page(project, simple_base, tails)
-        json_parts = [legacy_json.file_parts(record) for record in project.files]
-        yield f"pypi/{name}/json", legacy_json.project_json(project, links.base(f"pypi/{name}", name), tails,
-                                                            json_parts)
-        if self.per_release_json:
-            yield from self._release_pages(project, tails, json_parts)
+        yield from self._json_pages(project, tails)
         web_base = links.base(f"project/{name}", name)
         yield f"project/{name}/index.html", self.webui.project(project, [web_base + tail for tail in tails], names)
 
-    def _release_pages(self, project: Project, tails: list[str],
-                       json_parts: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-        releases: dict[str, tuple[list[Record], list[str], list[tuple[str, str]]]] = {}
-        for record, tail, parts in zip(project.files, tails, json_parts):
-            if record.version is not None and _SAFE_VERSION_RE.match(record.version):
-                files, release_tails, release_parts = releases.setdefault(record.version, ([], [], []))
-                files.append(record)
-                release_tails.append(tail)
-                release_parts.append(parts)
-        for version, (files, release_tails, release_parts) in releases.items():
-            directory = f"pypi/{project.name}/{version}"
-            release = project._replace(files=files)
-            yield f"{directory}/json", legacy_json.project_json(
-                release, self.links.base(directory, project.name), release_tails, release_parts)
+    def _json_pages(self, project: Project, tails: list[str]) -> Iterator[tuple[str, str]]:
+        """/pypi/<project>/json, and each release's /pypi/<project>/<version>/json:
+        every file is encoded once, and linked once per distinct link base."""
+        files, name = project.files, project.name
+        parts = [legacy_json.file_parts(record) for record in files]
+        base = self.links.base(f"pypi/{name}", name)
+        releases = legacy_json.release_files(files, base, tails, parts)
+        yield f"pypi/{name}/json", legacy_json.page(project.latest, releases)
+        if not self.per_release_json:
+            return
+        positions: dict[str, list[int]] = {}
+        for i, record in enumerate(files):
+            if record.version is not None:
+                positions.setdefault(record.version, []).append(i)
+        for version, in_release in positions.items():
+            if not _SAFE_VERSION_RE.match(version):
+                continue
+            directory = f"pypi/{name}/{version}"
+            release_base = self.links.base(directory, name)
+            objects = {version: releases[version]} if release_base == base else legacy_json.release_files(
+                [files[i] for i in in_release], release_base, [tails[i] for i in in_release],
+                [parts[i] for i in in_release])
+            latest = project._replace(files=[files[i] for i in in_release]).latest
+            yield f"{directory}/json", legacy_json.page(latest, objects)
 
     def root_rows(self, project: Project) -> RootRows:
         links = self.links

@@ -18,6 +18,7 @@ and prints the ratios against the issue's targets.
 
     python bench/generator_bench.py                       # ../shared/bench list
     python bench/generator_bench.py --list L --runs 3 --json out.json
+    python bench/generator_bench.py --compare HEAD~3       # and an earlier commit, side by side
 
 dumb-pypi 1.15 comes from the venv .ci/install.sh makes (created on first use
 if missing); --reference points at another `dumb-pypi` executable instead.
@@ -172,25 +173,33 @@ def reference_executable(venv: str) -> str:
     return executable
 
 
-def installed_ours(work: str) -> str:
-    """This checkout's `dumb-pypi`, installed into a venv under `work` (the
-    venv is kept between runs; the package is installed again each time)."""
-    venv = os.path.join(work, "ours-venv")
+def installed_ours(work: str, revision: str | None = None) -> str:
+    """This checkout's `dumb-pypi` (or, given `revision`, that commit's),
+    installed into a venv of its own under `work` (the venv is kept between
+    runs; the package is installed again each time)."""
+    name = "ours" if revision is None else "compare"
+    venv = os.path.join(work, f"{name}-venv")
     pip = [os.path.join(venv, "bin", "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     if not os.path.exists(os.path.join(venv, "bin", "python")):
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    # A copy of the sources: building in place would leave build/ in the checkout.
+    source = os.path.join(work, f"{name}-source")
+    shutil.rmtree(source, ignore_errors=True)
+    os.makedirs(source)
+    if revision is None:
+        shutil.copytree(os.path.join(ROOT, "dumb_pypi"), os.path.join(source, "dumb_pypi"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy(os.path.join(ROOT, name), source)
+    else:
+        archive = subprocess.run(["git", "-C", ROOT, "archive", revision, "dumb_pypi", "pyproject.toml", "README.md"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", source], input=archive, check=True)
     import tomllib
 
-    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+    with open(os.path.join(source, "pyproject.toml"), "rb") as f:
         dependencies = tomllib.load(f)["project"]["dependencies"]
     subprocess.run([*pip, "setuptools>=61", "wheel", *dependencies], check=True)  # nothing to do once there
-    # A copy of the sources: building in place would leave build/ in the checkout.
-    source = os.path.join(work, "ours-source")
-    shutil.rmtree(source, ignore_errors=True)
-    shutil.copytree(os.path.join(ROOT, "dumb_pypi"), os.path.join(source, "dumb_pypi"),
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(os.path.join(ROOT, name), source)
     subprocess.run([*pip, "--no-deps", "--no-build-isolation", "--force-reinstall", source], check=True)
     return os.path.join(venv, "bin", "dumb-pypi")
 
@@ -221,6 +230,8 @@ def main() -> int:
     parser.add_argument("--workdir", help="where outputs go (default: a temporary directory; same filesystem "
                                           "for every tool)")
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--compare", metavar="REV", help="also measure this commit of ours, side by side "
+                                                        "(a column of its own; its ratios are printed too)")
     args = parser.parse_args()
 
     reference = args.reference or reference_executable(args.reference_venv)
@@ -238,6 +249,8 @@ def main() -> int:
     # Each imports its own package, from its own venv.
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
     tools = {"dumb-pypi 1.15": ([reference], env), "ours": (ours, env)}
+    if args.compare:
+        tools[f"ours@{args.compare}"] = ([installed_ours(work, args.compare)], env)
     common = ["--packages-url", "../../pool/"]
     full: dict[str, list[Run]] = {name: [] for name in tools}
     partial: dict[str, list[Run]] = {name: [] for name in tools}
@@ -247,7 +260,7 @@ def main() -> int:
     files = size = 0
     for run in range(args.runs):
         for name, (command, env) in tools.items():
-            out = os.path.join(work, f"{name.split()[0]}-{run}")
+            out = os.path.join(work, f"{name.split()[0].replace('@', '-')}-{run}")
             shutil.rmtree(out, ignore_errors=True)
             full[name].append(timed([*command, "--package-list", args.list, "--output-dir", out, *common,
                                      "--no-generate-timestamp"], env))
@@ -267,7 +280,7 @@ def main() -> int:
     # Memory: one more full build each, sampled (not timed: the sampler takes CPU).
     pss: dict[str, int] = {}
     for name, (command, env) in tools.items():
-        out = os.path.join(work, f"{name.split()[0]}-memory")
+        out = os.path.join(work, f"{name.split()[0].replace('@', '-')}-memory")
         shutil.rmtree(out, ignore_errors=True)
         pss[name] = timed([*command, "--package-list", args.list, "--output-dir", out, *common,
                            "--no-generate-timestamp"], env, sample=True).peak_pss_kib
@@ -323,6 +336,18 @@ def main() -> int:
     print(f"partial RSS ours/ref: {ratios['partial_rss_ours_over_reference']:.2f} (one process each; target <= 1)")
     print(f"peak PSS ours / ref:  {ratios['tree_pss_ours_over_reference']:.2f} (sum over the process tree, "
           "sampled every 20 ms in a separate run; target <= 1)")
+    if args.compare:
+        name = f"ours@{args.compare}"
+        their_full = median(full[name])._replace(peak_pss_kib=pss[name])
+        their_partial = median(partial[name])
+        figures[name] = {"full_seconds": their_full.seconds, "partial_seconds": their_partial.seconds,
+                         "peak_rss_kib": their_full.max_rss_kib, "peak_tree_pss_kib": their_full.peak_pss_kib,
+                         "full_speedup": ref_full.seconds / their_full.seconds,
+                         "partial_speedup": ref_partial.seconds / their_partial.seconds}
+        print(f"side by side, {name}: full {their_full.seconds:.2f} s ({ref_full.seconds / their_full.seconds:.2f}x), "
+              f"partial {their_partial.seconds:.3f} s ({ref_partial.seconds / their_partial.seconds:.2f}x), "
+              f"peak RSS {their_full.max_rss_kib / 1024:.1f} MiB, peak PSS {their_full.peak_pss_kib / 1024:.1f} MiB; "
+              f"this checkout: full {our_full.seconds:.2f} s, partial {our_partial.seconds:.3f} s")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(figures, f, indent=2)

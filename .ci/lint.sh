@@ -20,8 +20,7 @@ run "$bin/ruff" check dumb_pypi tests bench
 # the tests and the benchmarks as the dev venv's Python runs them.
 run "$bin/mypy" --strict
 run "$bin/mypy" --strict --python-version 3.11 tests
-# bench/bazel_bench.py imports tests/bazel/harness.py as `harness`.
-run env MYPYPATH=tests/bazel "$bin/mypy" --strict --python-version 3.11 bench
+run "$bin/mypy" --strict --python-version 3.11 bench
 
 # Every Starlark file: BUILD (Bazel's and Pants'), .bzl, WORKSPACE, MODULE.bazel.
 mapfile -t starlark < <(find . \( -name .git -o -name .venv -o -name 'bazel-*' -o -name test-artifacts \

@@ -44,8 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "bazel"))
-from harness import copy_checkout, executed, parse_processes
+sys.path.insert(0, str(REPO / "tests"))  # the tests' helpers: the same checkout copy and log parsing
+from support.bazel import copy_checkout, executed, parse_processes
 
 # The rules' own three-line setup (docs/rules.md).
 WORKSPACE = """\

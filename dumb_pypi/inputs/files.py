@@ -24,7 +24,7 @@ from dumb_pypi.errors import DumbPypiError, InvalidDistribution
 from dumb_pypi.inputs.refusals import Refuse, Warn
 from dumb_pypi.progress import Progress
 from dumb_pypi.records import Record, check_filename, record_from_filename
-from dumb_pypi.records.filenames import DIST_SUFFIXES, SDIST_SUFFIXES, WHEEL_SUFFIX, split_at_name
+from dumb_pypi.records.filenames import DIST_SUFFIXES, READABLE_SUFFIXES, SDIST_SUFFIXES, WHEEL_SUFFIX, split_at_name
 
 __all__ = ["inspect_file", "package_files", "read_core_metadata", "sha256_and_size"]
 
@@ -99,7 +99,7 @@ def read_core_metadata(path: str, filename: str | None = None) -> bytes:
             return _sdist_metadata(path, filename)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as ex:
         raise InvalidDistribution(f"{filename}: cannot read the archive: {ex}") from None
-    raise InvalidDistribution(f"{filename}: not a wheel or sdist (expected .whl, .tar.gz, .zip, ...)")
+    raise InvalidDistribution(f"{filename}: not a wheel or sdist (expected one of {', '.join(READABLE_SUFFIXES)})")
 
 
 def _same_version(a: str, b: str) -> bool:
@@ -181,7 +181,7 @@ def inspect_file(path: str, *, filename: str | None = None, origin: str | None =
 def _file_record(path: str, refuse: Refuse, warn: Warn) -> Record | None:
     try:
         filename = os.path.basename(path)
-        if filename.lower().endswith((WHEEL_SUFFIX, *SDIST_SUFFIXES)):
+        if filename.lower().endswith(READABLE_SUFFIXES):
             return inspect_file(path, origin=path, warn=warn)
         # Legacy formats (eggs, installers) carry no metadata we can trust, but
         # they are still distribution files: index them by name, hash and size.

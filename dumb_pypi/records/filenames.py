@@ -15,7 +15,7 @@ from packaging.version import VERSION_PATTERN
 
 from dumb_pypi.errors import InvalidFilename
 
-__all__ = ["DIST_SUFFIXES", "SDIST_SUFFIXES", "WHEEL_SUFFIX", "ParsedFilename", "canonical_name", "is_valid_version",
+__all__ = ["DIST_SUFFIXES", "READABLE_SUFFIXES", "SDIST_SUFFIXES", "WHEEL_SUFFIX", "ParsedFilename", "canonical_name", "is_valid_version",
            "parse_filename", "split_at_name"]
 
 
@@ -30,6 +30,8 @@ class ParsedFilename(NamedTuple):
 WHEEL_SUFFIX = ".whl"
 # Source archives whose PKG-INFO can be read (inputs/files.py opens these).
 SDIST_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".zip")
+# What `dumb-pypi record` reads metadata from (and the Bazel rules accept).
+READABLE_SUFFIXES = (WHEEL_SUFFIX, *SDIST_SUFFIXES)
 # Archives PyPI has served that we index by name only.
 _OTHER_ARCHIVES = (".tar.zst", ".tar.z", ".tbz")
 # Legacy installers and eggs, by the legacy JSON API's package type.

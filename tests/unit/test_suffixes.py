@@ -7,7 +7,7 @@ import ast
 import re
 from pathlib import Path
 
-from dumb_pypi.records.filenames import SDIST_SUFFIXES, WHEEL_SUFFIX
+from dumb_pypi.records.filenames import READABLE_SUFFIXES
 
 RECORD_BZL = Path(__file__).resolve().parents[2] / "rules" / "private" / "record.bzl"
 
@@ -28,4 +28,4 @@ def test_starlark_list_is_read() -> None:
 
 
 def test_record_bzl_accepts_what_the_record_step_reads() -> None:
-    assert starlark_list(RECORD_BZL.read_text(), "DIST_EXTENSIONS") == [WHEEL_SUFFIX, *SDIST_SUFFIXES]
+    assert starlark_list(RECORD_BZL.read_text(), "DIST_EXTENSIONS") == list(READABLE_SUFFIXES)

@@ -88,12 +88,11 @@ class Renderer:
             if not _SAFE_VERSION_RE.match(version):
                 continue
             directory = f"pypi/{name}/{version}"
+            release = [files[i] for i in in_release]
             release_base = self.links.base(directory, name)
             objects = {version: releases[version]} if release_base == base else legacy_json.release_files(
-                [files[i] for i in in_release], release_base, [tails[i] for i in in_release],
-                [parts[i] for i in in_release])
-            latest = project._replace(files=[files[i] for i in in_release]).latest
-            yield f"{directory}/json", legacy_json.page(latest, objects)
+                release, release_base, [tails[i] for i in in_release], [parts[i] for i in in_release])
+            yield f"{directory}/json", legacy_json.page(project._replace(files=release).latest, objects)
 
     def root_rows(self, project: Project) -> RootRows:
         links = self.links

@@ -199,8 +199,12 @@ def _free_port_pair() -> int:
 
 
 @contextmanager
-def run_seaweedfs(workdir: Path) -> Iterator[S3Server]:
-    """`weed server` with S3 on 127.0.0.1 only; every other service is off or loopback."""
+def run_seaweedfs(workdir: Path, *, volume_max: int = 4) -> Iterator[S3Server]:
+    """`weed server` with S3 on 127.0.0.1 only; every other service is off or loopback.
+
+    `volume_max` volumes of at most 64 MB each: the first bucket written to
+    takes 4 at once, so more buckets or more data (bench/deploy_bench.py)
+    need more."""
     weed = tool("tools", "weed")
     workdir.mkdir(parents=True, exist_ok=True)
     ports = {name: _free_port_pair() for name in ("master", "volume", "filer", "s3")}
@@ -210,7 +214,7 @@ def run_seaweedfs(workdir: Path) -> Iterator[S3Server]:
             str(weed), "server", f"-dir={workdir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             f"-master.port={ports['master']}", f"-volume.port={ports['volume']}",
             f"-filer.port={ports['filer']}", "-s3", f"-s3.port={ports['s3']}",
-            "-s3.port.iceberg=0", "-s3.port.lance=0", "-volume.max=4", "-master.volumeSizeLimitMB=64",
+            "-s3.port.iceberg=0", "-s3.port.lance=0", f"-volume.max={volume_max}", "-master.volumeSizeLimitMB=64",
         ],
         cwd=workdir,
         stdout=subprocess.DEVNULL,

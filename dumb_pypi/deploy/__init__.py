@@ -3,7 +3,8 @@
 SRC is a tree written by dumb-pypi (with its manifest.json) or its tarball.
 DEST is a local directory (release directories + an atomic `current`
 symlink; `--rollback` goes back one release) or `s3://BUCKET/PREFIX` (only
-changed objects, leaves before pages before the root, stale ones last).
+the objects whose manifest entries changed, leaves before pages before the
+root, stale ones last; `--verify` checks every object too).
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rollback", action="store_true", help="directory DEST: serve the release before the current one")
     parser.add_argument("--keep", type=int, default=5, help="directory DEST: releases to keep (default 5, at least 2)")
     parser.add_argument("--endpoint-url", help="S3 DEST: endpoint of an S3-compatible store (default: AWS)")
-    parser.add_argument("--jobs", type=int, default=8, help="S3 DEST: parallel uploads (default 8)")
+    parser.add_argument("--jobs", type=int, default=64, help="S3 DEST: uploads in flight at once (default 64)")
+    parser.add_argument("--verify", action="store_true",
+                        help="S3 DEST: list every object and upload again what is missing or has other bytes"
+                             " (by default the destination's manifest.json is trusted)")
     parser.add_argument("--dry-run", action="store_true", help="S3 DEST: print what would change, change nothing")
     parser.add_argument("--no-wait", action="store_true",
                         help="directory DEST: if another deploy is running there, fail at once instead of waiting")
@@ -53,16 +57,16 @@ def _run(args: argparse.Namespace) -> str:
     if args.jobs < 1:
         raise DeployError(f"--jobs {args.jobs}: must be at least 1")
     if dest.startswith("s3://"):
-        from dumb_pypi.deploy.s3 import deploy_s3, make_client, parse_s3_url
+        from dumb_pypi.deploy.s3 import deploy_s3
+        from dumb_pypi.deploy.s3_store import connect, parse_s3_url
 
-        url = parse_s3_url(dest)
-        client = make_client(args.endpoint_url)  # before any work: boto3 may be missing
+        bucket = connect(parse_s3_url(dest), args.endpoint_url)  # before any work: the S3 client may be missing
         with open_source(src) as tree:
-            return deploy_s3(tree, url, client, args.jobs, args.dry_run, _log)
+            return deploy_s3(tree, bucket, args.jobs, _log, dry_run=args.dry_run, verify=args.verify)
     if "://" in dest:
         raise DeployError(f"DEST {dest!r}: only local directories and s3:// URLs are supported")
-    if args.endpoint_url or args.dry_run:
-        raise DeployError("--endpoint-url and --dry-run apply to s3:// destinations only")
+    if args.endpoint_url or args.dry_run or args.verify:
+        raise DeployError("--endpoint-url, --dry-run and --verify apply to s3:// destinations only")
     from dumb_pypi.deploy.directory import deploy_directory
 
     with open_source(src) as tree:

@@ -17,8 +17,9 @@ import shutil
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from dumb_pypi.deploy.source import MANIFEST, DeployError, Tree, load_manifest
+from dumb_pypi.deploy.source import MANIFEST, DeployError, Entry, Tree, parse_manifest, read_manifest
 from dumb_pypi.output.lock import locked
+from dumb_pypi.output.manifest import entry_size, root_digest_in
 from dumb_pypi.progress import Progress
 
 __all__ = ["deploy_directory", "releases", "rollback_directory"]
@@ -91,31 +92,37 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _write_release(tree: Tree, staging: Path, previous: Path | None) -> int:
-    """Copy the tree's files into `staging`; returns how many were hard-linked."""
-    reuse: dict[str, Path] = {}
+    """Write the tree's files into `staging`; returns how many were hard-linked
+    from the previous release (the rest are copied, checked on the way)."""
+    reuse: dict[Entry, Path] = {}
     if previous is not None:
         try:
-            old_files, _, _ = load_manifest(previous, f"release {previous}")
+            old_files = parse_manifest(read_manifest(previous, f"release {previous}"), f"release {previous}")
         except DeployError:
             old_files = {}
         for relpath, entry in old_files.items():
-            reuse.setdefault(entry.sha256, previous.joinpath(*relpath.split("/")))
+            reuse.setdefault(entry, previous.joinpath(*relpath.split("/")))
     linked = 0
-    progress = Progress("copying files", len(tree.files))
+    copies = []
+    progress = Progress("writing files", len(tree.files))
     for relpath, entry in sorted(tree.files.items()):
-        progress.count()
         target = staging.joinpath(*relpath.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
-        old = reuse.get(entry.sha256)
-        if old is not None and old.is_file() and old.stat().st_size == entry.size:
+        old = reuse.get(entry)
+        if old is not None and old.is_file() and old.stat().st_size == entry_size(entry):
             try:
                 os.link(old, target)
                 linked += 1
+                progress.count()
                 continue
             except OSError:
                 pass  # another filesystem or no hard links: copy instead
-        shutil.copyfile(tree.path(relpath), target)
+        copies.append((relpath, target))
+    tree.fetch(relpath for relpath, _ in copies)
+    for relpath, target in copies:
+        tree.copy(relpath, target)
         os.chmod(target, 0o644)
+        progress.count()
     progress.close()
     (staging / MANIFEST).write_bytes(tree.manifest_bytes)
     os.chmod(staging / MANIFEST, 0o644)
@@ -133,8 +140,8 @@ def deploy_directory(tree: Tree, dest: Path, keep: int, wait: bool = True) -> st
         current = current_release(dest)
         digest12 = tree.root_digest.split(":", 1)[1][:12]
         if current is not None and current.endswith("-" + digest12):
-            _, digest, _ = load_manifest(dest / RELEASES / current, f"release {current}")
-            if digest == tree.root_digest:
+            where = f"release {current}"
+            if root_digest_in(read_manifest(dest / RELEASES / current, where)) == tree.root_digest:
                 return f"deploy: {dest} already serves {tree.root_digest} ({current}); nothing to do"
         existing = releases(dest)
         seq = (existing[-1][0] + 1) if existing else 1
@@ -177,7 +184,7 @@ def rollback_directory(dest: Path, wait: bool = True) -> str:
         if not older:
             raise DeployError(f"DEST {dest}: {current} is the oldest release kept; nothing to roll back to")
         target = older[-1]
-        load_manifest(dest / RELEASES / target, f"release {target}")
+        parse_manifest(read_manifest(dest / RELEASES / target, f"release {target}"), f"release {target}")
         _swap(dest, target)
         _fsync_dir(dest)
         return f"deploy: rolled back {dest}/{CURRENT} from {current} to {target}"

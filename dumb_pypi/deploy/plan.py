@@ -15,7 +15,7 @@ records what is fully in place, so an interrupted deploy simply runs again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 
 from dumb_pypi.deploy.source import Entry
@@ -49,23 +49,25 @@ class Plan:
 def make_plan(
     new: Mapping[str, Entry],
     deployed: Mapping[str, Entry],
-    present: Mapping[str, int],
     known: Iterable[str],
+    intact: Container[str] | None = None,
 ) -> Plan:
     """Decide uploads and removals.
 
     new: the tree being deployed. deployed: what the destination's manifest
-    says is in place (empty when there is none). present: paths that exist
-    there now, with their sizes. known: every path an earlier deploy wrote or
-    may have written (its manifest, plus any interrupted deploy's files);
-    only those are ever removed, never anything else under the prefix.
+    says is in place (empty when there is none). known: every path an earlier
+    deploy wrote or may have written (its manifest, plus any interrupted
+    deploy's files); only those are ever removed, never anything else under
+    the prefix. intact: when the destination was checked object by object
+    (--verify), the paths found there with the listed bytes; otherwise the
+    manifest is trusted.
     """
     phases: list[list[str]] = [[], [], []]
     unchanged: list[str] = []
     for path, entry in sorted(new.items()):
-        if deployed.get(path) == entry and present.get(path) == entry.size:
+        if deployed.get(path) == entry and (intact is None or path in intact):
             unchanged.append(path)
         else:
             phases[phase_of(path)].append(path)
-    stale = sorted(p for p in set(known) if p not in new and p in present)
+    stale = sorted(p for p in set(known) if p not in new)
     return Plan(tuple(tuple(p) for p in phases), tuple(unchanged), tuple(stale))

@@ -1,8 +1,11 @@
-"""SRC of a deploy: a built tree or its tarball, checked against its manifest.
+"""SRC of a deploy: a built tree or its tarball, read through its manifest.
 
-Nothing is deployed unless every file the manifest lists is present with the
-listed sha256 and size, and the root digest adds up: a deploy never ships a
-broken index.
+Opening SRC reads only manifest.json (from a tarball, only up to it), so a
+deploy that has nothing to do costs one small read. Every file's bytes are
+checked against the manifest when they are read for an upload or a copy: a
+file that is missing, or has other bytes than listed, stops the deploy with
+its name, and since a deploy makes files visible before anything that links
+to them (see plan.py), nothing that was made visible links to it.
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ import os
 import stat
 import tarfile
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.output import manifest
+from dumb_pypi.output.manifest import Entry, entry_sha256, entry_size
 
-__all__ = ["DeployError", "Entry", "Tree", "load_manifest", "open_source", "parse_manifest", "safe_relpath"]
+__all__ = ["MANIFEST", "DeployError", "Entry", "Tree", "open_source", "parse_manifest", "read_manifest", "safe_relpath"]
 
 MANIFEST = manifest.MANIFEST_NAME
 _CHUNK = 1 << 20
@@ -26,25 +31,6 @@ _CHUNK = 1 << 20
 
 class DeployError(DumbPypiError):
     """A deploy that cannot start or cannot finish; the message names why."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True)
-class Tree:
-    """A verified tree on local disk."""
-
-    root: Path
-    files: dict[str, Entry]
-    root_digest: str
-    manifest_bytes: bytes
-
-    def path(self, relpath: str) -> Path:
-        return self.root.joinpath(*relpath.split("/"))
 
 
 def safe_relpath(path: str, where: str) -> str:
@@ -56,84 +42,139 @@ def safe_relpath(path: str, where: str) -> str:
     return path
 
 
-def parse_manifest(data: bytes, where: str) -> tuple[dict[str, Entry], str]:
-    """(files, root_digest) of a manifest.json's bytes; errors name `where`."""
+def parse_manifest(data: bytes, where: str) -> dict[str, Entry]:
+    """The files of a manifest.json's bytes (checked); errors name `where`."""
     try:
-        files, digest = manifest.parse_manifest(data)
+        return manifest.parse_manifest(data)[0]
     except manifest.ManifestError as error:
         raise DeployError(f"{where}: {error}") from None
-    return {path: Entry(manifest.entry_sha256(entry), manifest.entry_size(entry)) for path, entry in files.items()}, digest
 
 
-def load_manifest(root: Path, where: str) -> tuple[dict[str, Entry], str, bytes]:
-    path = root / MANIFEST
+def read_manifest(root: Path, where: str) -> bytes:
     try:
-        data = path.read_bytes()
+        return (root / MANIFEST).read_bytes()
     except FileNotFoundError:
         raise DeployError(f"{where}: has no {MANIFEST} (is it a tree written by dumb-pypi?)") from None
     except OSError as error:
         raise DeployError(f"{where}: cannot read {MANIFEST}: {error.strerror}") from None
-    files, digest = parse_manifest(data, f"{where}/{MANIFEST}")
-    return files, digest, data
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+class Tree:
+    """The files a manifest lists, read from a directory (a tarball's are
+    extracted there on demand: fetch())."""
 
-
-def verify(root: Path, where: str) -> Tree:
-    """Check every manifest entry on disk; extra files are ignored (not deployed)."""
-    files, digest, data = load_manifest(root, where)
-    for relpath, entry in sorted(files.items()):
-        path = root.joinpath(*relpath.split("/"))
+    def __init__(self, manifest_bytes: bytes, root: Path, where: str, tarball: Path | None = None) -> None:
+        self.manifest_bytes = manifest_bytes
+        self.root = root
+        self.where = where
+        self._tarball = tarball
+        self._files: dict[str, Entry] | None = None
         try:
-            size = path.stat().st_size
+            self.root_digest = manifest.root_digest_in(manifest_bytes)
+        except manifest.ManifestError as error:
+            raise DeployError(f"{where}/{MANIFEST}: {error}") from None
+
+    @property
+    def files(self) -> dict[str, Entry]:
+        """Every file the manifest lists (parsed and checked at first use)."""
+        if self._files is None:
+            self._files = parse_manifest(self.manifest_bytes, f"{self.where}/{MANIFEST}")
+        return self._files
+
+    def fetch(self, paths: Iterable[str]) -> None:
+        """Make `paths` readable: a no-op for a directory; for a tarball, one
+        pass that extracts just those members."""
+        if self._tarball is not None:
+            _extract(self._tarball, self.root, set(paths))
+
+    def read(self, relpath: str) -> bytes:
+        """The bytes of a listed file, checked against the manifest."""
+        try:
+            data = self.root.joinpath(*relpath.split("/")).read_bytes()
         except FileNotFoundError:
-            raise DeployError(f"{where}: {relpath} is listed in the manifest but missing") from None
-        if not path.is_file():
-            raise DeployError(f"{where}: {relpath} is listed in the manifest but is not a file")
-        if size != entry.size:
-            raise DeployError(f"{where}: {relpath} has {size} bytes, the manifest says {entry.size}")
-        actual = file_sha256(path)
-        if actual != entry.sha256:
-            raise DeployError(f"{where}: {relpath} has sha256 {actual}, the manifest says {entry.sha256}")
-    return Tree(root=root, files=files, root_digest=digest, manifest_bytes=data)
+            raise DeployError(f"{self.where}: {relpath} is listed in the manifest but missing") from None
+        except IsADirectoryError:
+            raise DeployError(f"{self.where}: {relpath} is listed in the manifest but is not a file") from None
+        self._check(relpath, len(data), hashlib.sha256(data).hexdigest())
+        return data
+
+    def copy(self, relpath: str, target: Path) -> None:
+        """Copy a listed file to `target`, checked against the manifest on the way."""
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with open(self.root.joinpath(*relpath.split("/")), "rb") as source, open(target, "wb") as out:
+                while chunk := source.read(_CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+        except FileNotFoundError as error:
+            if error.filename == str(target):
+                raise
+            raise DeployError(f"{self.where}: {relpath} is listed in the manifest but missing") from None
+        self._check(relpath, size, digest.hexdigest())
+
+    def _check(self, relpath: str, size: int, sha256: str) -> None:
+        entry = self.files[relpath]
+        if size != entry_size(entry):
+            raise DeployError(f"{self.where}: {relpath} has {size} bytes, the manifest says {entry_size(entry)}")
+        if sha256 != entry_sha256(entry):
+            raise DeployError(f"{self.where}: {relpath} has sha256 {sha256}, the manifest says {entry_sha256(entry)}")
 
 
-def _extract(tarball: Path, into: Path) -> None:
-    """Extract regular files and directories only, refusing anything that escapes."""
+def _members(tarball: Path) -> Iterable[tuple[str, tarfile.TarInfo, tarfile.TarFile]]:
+    """(name, member, archive) of every member, in order, names checked; streamed."""
     try:
-        with tarfile.open(tarball, "r:*") as archive:
+        with tarfile.open(tarball, "r|*") as archive:
             for member in archive:
-                name = member.name.removeprefix("./")
+                name = member.name.removeprefix("./").rstrip("/")
                 if name in ("", "."):
                     continue
-                safe_relpath(name.rstrip("/"), f"{tarball} member")
-                target = into.joinpath(*name.rstrip("/").split("/"))
-                if member.isdir():
-                    target.mkdir(parents=True, exist_ok=True)
-                elif member.isfile():
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    source = archive.extractfile(member)
-                    if source is None:
-                        raise DeployError(f"{tarball}: member {member.name!r} has no data")
-                    with source, open(target, "wb") as out:
-                        while chunk := source.read(_CHUNK):
-                            out.write(chunk)
-                else:
+                safe_relpath(name, f"{tarball} member")
+                if not (member.isdir() or member.isfile()):
                     raise DeployError(
                         f"{tarball}: member {member.name!r} is not a regular file or directory (links are refused)"
                     )
+                yield name, member, archive
     except (tarfile.TarError, EOFError, OSError) as error:
         raise DeployError(f"{tarball}: not a readable tarball ({error})") from None
 
 
+def _member_bytes(tarball: Path, archive: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
+    source = archive.extractfile(member)
+    if source is None:
+        raise DeployError(f"{tarball}: member {member.name!r} has no data")
+    return source
+
+
+def _tarball_manifest(tarball: Path) -> bytes:
+    """manifest.json of a tarball, reading no further than it (ours puts it near the start)."""
+    for name, member, archive in _members(tarball):
+        if name == MANIFEST and member.isfile():
+            with _member_bytes(tarball, archive, member) as source:
+                return source.read()
+    raise DeployError(f"SRC {tarball}: has no {MANIFEST} (is it a tarball written by dumb-pypi?)")
+
+
+def _extract(tarball: Path, into: Path, wanted: set[str]) -> None:
+    """Extract the regular files named in `wanted`, in one pass."""
+    if not wanted:
+        return
+    for name, member, archive in _members(tarball):
+        if name not in wanted or not member.isfile():
+            continue
+        target = into.joinpath(*name.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with _member_bytes(tarball, archive, member) as source, open(target, "wb") as out:
+            while chunk := source.read(_CHUNK):
+                out.write(chunk)
+        wanted.discard(name)
+        if not wanted:
+            return
+
+
 class Source:
-    """Context manager: the verified tree of SRC (a tarball is extracted to a temp dir)."""
+    """Context manager: the Tree of SRC (a tarball's files go to a temp dir, removed after)."""
 
     def __init__(self, src: str) -> None:
         self.src = src
@@ -141,17 +182,18 @@ class Source:
 
     def __enter__(self) -> Tree:
         path = Path(self.src)
+        where = f"SRC {self.src}"
         try:
             mode = path.stat().st_mode
         except FileNotFoundError:
-            raise DeployError(f"SRC {self.src}: no such file or directory") from None
+            raise DeployError(f"{where}: no such file or directory") from None
         if stat.S_ISDIR(mode):
-            return verify(path, f"SRC {self.src}")
+            return Tree(read_manifest(path, where), path, where)
         if not tarfile.is_tarfile(path):
-            raise DeployError(f"SRC {self.src}: neither a directory nor a tarball")
+            raise DeployError(f"{where}: neither a directory nor a tarball")
+        data = _tarball_manifest(path)
         self._tmp = tempfile.TemporaryDirectory(prefix="dumb-pypi-deploy-")
-        _extract(path, Path(self._tmp.name))
-        return verify(Path(self._tmp.name), f"SRC {self.src}")
+        return Tree(data, Path(self._tmp.name), where, tarball=path)
 
     def __exit__(self, *exc: object) -> None:
         if self._tmp is not None:

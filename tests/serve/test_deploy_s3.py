@@ -24,8 +24,9 @@ pytestmark = pytest.mark.serve
 
 sys.path.insert(0, str(REPO))  # the in-process tests call the deploy code directly
 
-from dumb_pypi.deploy.s3 import PENDING, deploy_s3, make_client, parse_s3_url
-from dumb_pypi.deploy.source import open_source
+from dumb_pypi.deploy.s3 import PENDING, deploy_s3
+from dumb_pypi.deploy.s3_store import Bucket, connect, parse_s3_url
+from dumb_pypi.deploy.source import DeployError, open_source
 from dumb_pypi.serve.policy import cache_control, content_type
 
 JSON_ACCEPT = "application/vnd.pypi.simple.v1+json"
@@ -59,12 +60,19 @@ def one_wheel(tmp_path_factory: pytest.TempPathFactory) -> Index:
 
 @pytest.fixture(scope="module")
 def client(s3: S3Server) -> Any:
+    """boto3, another S3 client than the deploy's, to read what the deploy did."""
     try:
-        import boto3  # noqa: F401
+        import boto3
     except ImportError:
         missing("boto3 (for the test's Python)")
     os.environ.update(s3.env)
-    return make_client(s3.endpoint)
+    return boto3.client("s3", endpoint_url=s3.endpoint)
+
+
+@pytest.fixture(scope="module")
+def endpoint(s3: S3Server) -> str:
+    os.environ.update(s3.env)  # the deploy's credentials, as a user's shell would have them
+    return s3.endpoint
 
 
 @pytest.fixture(scope="module")
@@ -149,18 +157,18 @@ def test_dry_run_changes_nothing(s3: S3Server, client: Any, bucket: str, base: s
     assert _objects(client, bucket, f"{base}/") == {}
 
 
-def test_missing_bucket_and_missing_boto3_are_named(s3: S3Server, index: Index, tmp_path: Path) -> None:
+def test_missing_bucket_and_missing_client_are_named(s3: S3Server, index: Index, tmp_path: Path) -> None:
     result = run_cli("deploy", str(index.tree), "s3://no-such-bucket-here/x", "--endpoint-url", s3.endpoint,
                        env=cli_env(**s3.env), check=False)
     assert result.returncode == 1
-    assert "s3://no-such-bucket-here/x/: listing objects failed (NoSuchBucket" in result.stderr
+    assert "s3://no-such-bucket-here/x/: reading manifest.json failed (NoSuchBucket" in result.stderr, result.stderr
     result = run_cli("deploy", str(index.tree), "s3://bucket/x", "--endpoint-url", "not a url", env=cli_env(**s3.env),
                        check=False)
     assert result.returncode == 1 and "--endpoint-url 'not a url'" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
-    # A Python without boto3: the error says how to get it, before any work.
-    blocker = tmp_path / "boto3.py"
-    blocker.write_text("raise ImportError('boto3 is blocked for this test')\n")
+    # A Python without the S3 client: the error says how to get it, before any work.
+    blocker = tmp_path / "obstore.py"
+    blocker.write_text("raise ImportError('obstore is blocked for this test')\n")
     env = dict(s3.env, PYTHONPATH=f"{tmp_path}{os.pathsep}{REPO}")
     import subprocess
 
@@ -170,8 +178,80 @@ def test_missing_bucket_and_missing_boto3_are_named(s3: S3Server, index: Index, 
         capture_output=True, text=True, env=env, cwd=REPO, check=False,
     )
     assert result2.returncode == 1
-    assert "S3 deploys need boto3: pip install 'dumb-pypi[s3]'" in result2.stderr
+    assert "S3 deploys need obstore: pip install 'dumb-pypi[s3]'" in result2.stderr
     assert "Traceback" not in result2.stderr
+
+
+def test_a_profile_from_the_aws_config_files_is_used(
+    s3: S3Server, client: Any, bucket: str, base: str, index: Index, tmp_path: Path
+) -> None:
+    """No keys in the environment: botocore reads AWS_PROFILE's keys, as boto3 and the AWS CLI do."""
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        f"[deployer]\naws_access_key_id = {s3.env['AWS_ACCESS_KEY_ID']}\n"
+        f"aws_secret_access_key = {s3.env['AWS_SECRET_ACCESS_KEY']}\n"
+    )
+    env = {k: v for k, v in s3.env.items() if not k.startswith("AWS_ACCESS_KEY") and not k.startswith("AWS_SECRET")}
+    env.update(AWS_SHARED_CREDENTIALS_FILE=str(credentials), AWS_PROFILE="deployer")
+    base_env = cli_env(**env)
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        base_env.pop(key, None)
+    out = run_cli("deploy", str(index.tree), f"s3://{bucket}/{base}", "--endpoint-url", s3.endpoint, env=base_env)
+    assert _uploaded(out.stdout)[0] == len(manifest(index.tree))
+    base_env["AWS_PROFILE"] = "nobody"
+    result = run_cli("deploy", str(index.tree), f"s3://{bucket}/{base}", "--endpoint-url", s3.endpoint,
+                     env=base_env, check=False)
+    assert result.returncode == 1 and "AWS credentials: The config profile (nobody) could not be found" \
+        in result.stderr, result.stderr
+
+
+def test_a_no_op_deploy_reads_two_objects_and_writes_none(
+    endpoint: str, bucket: str, base: str, index: Index
+) -> None:
+    dest = f"s3://{bucket}/{base}"
+    _deploy(endpoint, index.tree, dest)
+    calls: list[str] = []
+    assert "uploaded 0 objects" in _deploy(endpoint, index.tarball, dest, lambda op, paths: calls.append(op))
+    assert calls == ["read manifest.json", "read .deploy-pending.json"]
+
+
+def test_verify_repairs_what_changed_behind_the_deploys_back(
+    client: Any, endpoint: str, bucket: str, base: str, index: Index
+) -> None:
+    dest = f"s3://{bucket}/{base}"
+    _deploy(endpoint, index.tree, dest)
+    files = manifest(index.tree)
+    gone, altered = "simple/app/index.html", "simple/app/index.json"
+    client.delete_object(Bucket=bucket, Key=f"{base}/{gone}")
+    original = (index.tree / altered).read_bytes()
+    client.put_object(Bucket=bucket, Key=f"{base}/{altered}", Body=bytes(len(original)))  # same size, other bytes
+    # Trusting the manifest, a deploy finds nothing to do; --verify looks at every object.
+    assert "uploaded 0 objects" in _deploy(endpoint, index.tree, dest)
+    assert "uploaded 2 of" in _deploy(endpoint, index.tree, dest, verify=True)
+    stored = _objects(client, bucket, f"{base}/")
+    assert set(stored) == set(files) | {"manifest.json"}
+    assert stored[altered] == original and stored[gone] == (index.tree / gone).read_bytes()
+    assert "uploaded 0 of" in _deploy(endpoint, index.tree, dest, verify=True)
+
+
+def test_a_file_that_does_not_match_the_manifest_stops_the_deploy(
+    client: Any, endpoint: str, bucket: str, base: str, index: Index, changed: Index, tmp_path: Path
+) -> None:
+    """Each file is checked as it is read; pages that link to a bad file never go up."""
+    import shutil
+
+    dest = f"s3://{bucket}/{base}"
+    _deploy(endpoint, index.tree, dest)
+    before = _objects(client, bucket, f"{base}/")
+    tree = tmp_path / "tree"
+    shutil.copytree(changed.tree, tree)
+    wheel = next(p for p in manifest(tree) if p.startswith("packages/") and "newcomer" in p)
+    (tree / wheel).write_bytes(b"not the wheel the pages describe")
+    with pytest.raises(DeployError, match=f"{re.escape(wheel)} has 32 bytes, the manifest says"):
+        _deploy(endpoint, tree, dest)
+    after = _objects(client, bucket, f"{base}/")
+    assert {p: after[p] for p in before} == before  # every page and file served before is as it was
+    assert _served_is_whole(client, bucket, f"{base}/") == []
 
 
 # --- ordering and interruption -----------------------------------------------
@@ -182,22 +262,28 @@ class Interrupted(Exception):
 
 
 class Watched:
-    """A boto3 client that runs `before` ahead of every call that changes the bucket."""
+    """The deploy's Bucket, with `before(op, paths)` ahead of every call."""
 
-    def __init__(self, client: Any, before: Callable[[str, dict[str, Any]], None]) -> None:
-        self._client = client
+    def __init__(self, bucket: Bucket, before: Callable[[str, list[str]], None]) -> None:
+        self._bucket = bucket
         self._before = before
+        self.url = bucket.url
 
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._client, name)
-        if name not in ("put_object", "delete_objects"):
-            return attr
+    def read(self, relpath: str) -> bytes | None:
+        self._before(f"read {relpath}", [relpath])
+        return self._bucket.read(relpath)
 
-        def call(**kwargs: Any) -> Any:
-            self._before(name, kwargs)
-            return attr(**kwargs)
+    def listing(self) -> Any:
+        self._before("list", [])
+        return self._bucket.listing()
 
-        return call
+    def put(self, relpath: str, *args: Any) -> None:
+        self._before("put", [relpath])
+        self._bucket.put(relpath, *args)
+
+    def delete(self, relpaths: list[str]) -> None:
+        self._before("delete", list(relpaths))
+        self._bucket.delete(relpaths)
 
 
 def _served_is_whole(client: Any, bucket: str, prefix: str) -> list[str]:
@@ -229,24 +315,36 @@ def _served_is_whole(client: Any, bucket: str, prefix: str) -> list[str]:
     return problems
 
 
-def _deploy(client: Any, tree: Path, dest: str) -> str:
-    with open_source(str(tree)) as verified:
-        return str(deploy_s3(verified, parse_s3_url(dest), client, 1, False, lambda line: None))
+def _deploy(endpoint: str, tree: Path, dest: str, before: Callable[[str, list[str]], None] | None = None,
+            verify: bool = False) -> str:
+    """Deploy in this process, one request at a time, `before` ahead of each."""
+    url = parse_s3_url(dest)
+    bucket: Any = connect(url, endpoint)
+    if before is not None:
+        bucket = Watched(bucket, before)
+    with open_source(str(tree)) as source:
+        return deploy_s3(source, bucket, 1, lambda line: None, verify=verify)
+
+
+def _writes(check: Callable[[str, list[str]], None]) -> Callable[[str, list[str]], None]:
+    """`check`, for the calls that change the bucket only."""
+    return lambda op, paths: check(op, paths) if op in ("put", "delete") else None
 
 
 @pytest.fixture
-def ordered_calls(client: Any, bucket: str, base: str, index: Index, changed: Index) -> Iterator[list[str]]:
+def ordered_calls(
+    client: Any, endpoint: str, bucket: str, base: str, index: Index, changed: Index
+) -> Iterator[list[str]]:
     prefix = f"{base}/p/"
-    _deploy(client, index.tree, f"s3://{bucket}/{prefix}")
+    _deploy(endpoint, index.tree, f"s3://{bucket}/{prefix}")
     calls: list[str] = []
 
-    def check(name: str, kwargs: dict[str, Any]) -> None:
+    def check(op: str, paths: list[str]) -> None:
         problems = _served_is_whole(client, bucket, prefix)
-        assert problems == [], (name, calls[-1:] if calls else None, problems)
-        keys = [kwargs["Key"]] if name == "put_object" else [o["Key"] for o in kwargs["Delete"]["Objects"]]
-        calls.append(f"{name} {','.join(k[len(prefix):] for k in keys)}")  # one entry per request
+        assert problems == [], (op, calls[-1:] if calls else None, problems)
+        calls.append(f"{op} {','.join(paths)}")  # one entry per call
 
-    _deploy(Watched(client, check), changed.tree, f"s3://{bucket}/{prefix}")
+    _deploy(endpoint, changed.tree, f"s3://{bucket}/{prefix}", _writes(check))
     assert _served_is_whole(client, bucket, prefix) == []
     yield calls
 
@@ -257,8 +355,8 @@ def test_every_moment_of_a_deploy_serves_a_whole_index(ordered_calls: list[str])
     for call in ordered_calls:
         op, path = call.split(" ", 1)
         if path == PENDING:
-            kinds.append("pending" if op == "put_object" else "unpending")
-        elif op == "delete_objects":
+            kinds.append("pending" if op == "put" else "unpending")
+        elif op == "delete":
             kinds.append("remove")
         elif path == "manifest.json":
             kinds.append("manifest")
@@ -275,46 +373,29 @@ def test_every_moment_of_a_deploy_serves_a_whole_index(ordered_calls: list[str])
     assert kinds.count("manifest") == 1
 
 
-def test_interrupted_anywhere_then_rerun_converges(
-    client: Any, bucket: str, base: str, index: Index, changed: Index, ordered_calls: list[str]
+def test_interrupted_anywhere_then_any_deploy_converges(
+    client: Any, endpoint: str, bucket: str, base: str, index: Index, changed: Index, ordered_calls: list[str]
 ) -> None:
+    """Stopped before any write: the index served stays whole, and the next
+    deploy (of the same tree, or back to the first) leaves exactly its tree,
+    with neither garbage nor bytes the interrupted deploy wrote over."""
     dest = f"s3://{bucket}/{base}/q"
     for stop_at in range(len(ordered_calls)):
-        _deploy(client, index.tree, dest)
+        _deploy(endpoint, index.tree, dest)
         count = 0
 
-        def interrupt(name: str, kwargs: dict[str, Any], stop_at: int = stop_at) -> None:
+        def interrupt(op: str, paths: list[str], stop_at: int = stop_at) -> None:
             nonlocal count
             if count == stop_at:
                 raise Interrupted
             count += 1
 
         with pytest.raises(Interrupted):
-            _deploy(Watched(client, interrupt), changed.tree, dest)
+            _deploy(endpoint, changed.tree, dest, _writes(interrupt))
         assert _served_is_whole(client, bucket, f"{base}/q/") == [], stop_at
-        _deploy(client, changed.tree, dest)
+        target = changed if stop_at % 2 == 0 else index
+        _deploy(endpoint, target.tree, dest)
         stored = _objects(client, bucket, f"{base}/q/")
-        expected = manifest(changed.tree)
+        expected = manifest(target.tree)
         assert set(stored) == set(expected) | {"manifest.json"}, stop_at
-        assert all(stored[p] == (changed.tree / p).read_bytes() for p in expected), stop_at
-
-
-def test_interrupted_deploy_of_another_tree_leaves_no_garbage(
-    client: Any, bucket: str, base: str, index: Index, changed: Index
-) -> None:
-    """Files of a deploy that never finished are removed by the next one."""
-    dest = f"s3://{bucket}/{base}/r"
-    _deploy(client, index.tree, dest)
-    puts = 0
-
-    def interrupt_late(name: str, kwargs: dict[str, Any]) -> None:
-        nonlocal puts
-        puts += 1
-        if puts > 5:
-            raise Interrupted
-
-    with pytest.raises(Interrupted):
-        _deploy(Watched(client, interrupt_late), changed.tree, dest)
-    _deploy(client, index.tree, dest)  # back to the first tree, not the interrupted one
-    stored = _objects(client, bucket, f"{base}/r/")
-    assert set(stored) == set(manifest(index.tree)) | {"manifest.json"}
+        assert all(stored[p] == (target.tree / p).read_bytes() for p in expected), stop_at

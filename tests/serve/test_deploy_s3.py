@@ -399,3 +399,33 @@ def test_interrupted_anywhere_then_any_deploy_converges(
         expected = manifest(target.tree)
         assert set(stored) == set(expected) | {"manifest.json"}, stop_at
         assert all(stored[p] == (target.tree / p).read_bytes() for p in expected), stop_at
+
+
+def test_progress_on_a_terminal_only(s3: S3Server, bucket: str, base: str, index: Index) -> None:
+    """On a terminal: `uploading done/total (rate/s)`, rewritten in place; in a log: nothing."""
+    import subprocess
+
+    total = len(manifest(index.tree))
+    leader, follower = os.openpty()
+    command = [sys.executable, "-m", "dumb_pypi", "deploy", str(index.tree), f"s3://{bucket}/{base}/tty",
+               "--endpoint-url", s3.endpoint]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=follower, env=cli_env(**s3.env), cwd=REPO) as proc:
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed its end
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert proc.wait(timeout=120) == 0
+    os.close(leader)
+    text = seen.decode()
+    assert re.search(rf"\rdumb-pypi: uploading {total}/{total} \([\d,]+/s\)\x1b\[K\r?\n", text), text
+    logged = _cli_deploy(s3, index.tree, f"s3://{bucket}/{base}/log")
+    assert "uploaded" in logged
+    result = run_cli("deploy", str(index.tree), f"s3://{bucket}/{base}/log2", "--endpoint-url", s3.endpoint,
+                     env=cli_env(**s3.env))
+    assert "\r" not in result.stderr and "dumb-pypi: uploading" not in result.stderr

@@ -19,6 +19,9 @@ def dumb_pypi_dependencies(
     * The generator's pinned dependencies: `dumb_pypi_jinja2`,
       `dumb_pypi_packaging` (wheels) and `dumb_pypi_markupsafe` (MarkupSafe's
       pure-Python sources), from the PyPI file host, by sha256.
+    * The S3 client of `<index>.deploy`: `dumb_pypi_deploy_*` (obstore per
+      platform, botocore and its dependencies; extracted wheels, pinned the
+      same way), fetched only when a `.deploy` target is built.
     * `dumb_pypi_python`: a Python toolchain running `python_interpreter_path`
       that declares its version, registered after any toolchain the WORKSPACE
       registered before this call (those win).

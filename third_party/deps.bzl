@@ -24,6 +24,19 @@ not an upstream build.
 Every file is pinned by sha256 and comes from the PyPI file host. The same
 pins are in scripts/build_pex.sh and pants-plugins/dumb_pypi_pants/tool.py
 (tests check that they agree).
+
+`DEPLOY_PINS` are not the generator's: they are the S3 client of
+`bazel run //:<index>.deploy` (`dumb-pypi deploy ... s3://...`), which runs
+on the machine of `bazel run`, never in an action. That is obstore 0.12.1
+(Rust's object_store; `cp311-abi3` binary wheels, so Python >= 3.11: one
+wheel per platform, picked by `@platforms` constraints in third_party/BUILD)
+and botocore with what it imports (jmespath, python-dateutil, six, urllib3:
+pure wheels; the deploy imports botocore only to read AWS profiles when the
+environment holds no keys). Each wheel is extracted into its repository and
+the repository's root goes on `sys.path`: an extension module does not
+import from a zip, and botocore lists its `data/` directory. Bazel fetches
+these repositories only when a `.deploy` target is built, and obstore's
+only for the platform it is built for.
 """
 
 load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_archive", "http_file")
@@ -82,6 +95,67 @@ def _declare_markupsafe(name):
         build_file_content = _MARKUPSAFE_BUILD,
     )
 
+# The S3 client of `<index>.deploy`: repository name -> (path under the file
+# host, sha256). Each is a wheel, extracted (see _WHEEL_BUILD). The versions
+# are what pip resolves for `obstore==0.12.1 botocore` on CPython 3.11.
+DEPLOY_PINS = {
+    "dumb_pypi_deploy_botocore": (
+        "98/07/bcaaa60914561acd75f0414ad0cee98228324fc67ee59ceec29525301f06/botocore-1.44.18-py3-none-any.whl",
+        "300bc45095e810c5d915cefacdd6ea9ef786fe566aa4e221bf0449b4e0e95076",
+    ),
+    "dumb_pypi_deploy_jmespath": (
+        "14/2f/967ba146e6d58cf6a652da73885f52fc68001525b4197effc174321d70b4/jmespath-1.1.0-py3-none-any.whl",
+        "a5663118de4908c91729bea0acadca56526eb2698e83de10cd116ae0f4e97c64",
+    ),
+    # obstore: one binary wheel per platform (third_party/BUILD selects one).
+    "dumb_pypi_deploy_obstore_linux_aarch64": (
+        "81/b5/f327b606c3aa1c7cc78f7595da7df96d8751e69912afa6331b48234098b6/obstore-0.12.1-cp311-abi3-manylinux_2_24_aarch64.whl",
+        "d7ee9cde74dbe11a4630c90d7245543993f3cebc38a70aceaedcd3b3d6192807",
+    ),
+    "dumb_pypi_deploy_obstore_linux_x86_64": (
+        "9f/de/dc6eb84ef8d1f96af626c83b3da436b1a4d6b89aa52b560d4451f9ca8ef8/obstore-0.12.1-cp311-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "d31b255aec88d37636d374a651f5efc684c89716ab64dea6ac89d75801933af2",
+    ),
+    "dumb_pypi_deploy_obstore_macos_aarch64": (
+        "c9/bf/78437ef20196862b6f77f112184ca6c14783ddb98eb601fea88ee07c7acb/obstore-0.12.1-cp311-abi3-macosx_11_0_arm64.whl",
+        "60af5d92da9332014bba8d34f985b9dc692e73d1141d1775dd3a328db476f219",
+    ),
+    "dumb_pypi_deploy_obstore_macos_x86_64": (
+        "f7/ed/9667a1b1c6022b212460210929cc2b89bd72883c1182c9ea513a228158ad/obstore-0.12.1-cp311-abi3-macosx_10_12_x86_64.whl",
+        "8c97afecce59224b82fcb4588a3d6fbef479bd6cc2616b8f4d3d3ddba43fa6b7",
+    ),
+    "dumb_pypi_deploy_python_dateutil": (
+        "ec/57/56b9bcc3c9c6a792fcbaf139543cee77261f3651ca9da0c93f5c1221264b/python_dateutil-2.9.0.post0-py2.py3-none-any.whl",
+        "a8b2bc7bffae282281c8140a97d3aa9c14da0b136dfe83f850eea9a5f7470427",
+    ),
+    "dumb_pypi_deploy_six": (
+        "b7/ce/149a00dd41f10bc29e5921b496af8b574d8413afcd5e30dfa0ed46c2cc5e/six-1.17.0-py2.py3-none-any.whl",
+        "4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274",
+    ),
+    "dumb_pypi_deploy_urllib3": (
+        "92/9d/c4e665119135114480843e7ab388fa94d8480650450e6f8e26b70d323a4c/urllib3-2.8.0-py3-none-any.whl",
+        "0cf3cae568d36aa9576b28dfb35f11328f1cb974ca7647d9475ebb86c75ac6e3",
+    ),
+}
+
+# An extracted wheel: the repository's root is a sys.path entry. Its scripts
+# (`*.data/`) are left out.
+_WHEEL_BUILD = """\
+package(default_visibility = ["//visibility:public"])
+
+filegroup(
+    name = "files",
+    srcs = glob(
+        ["**"],
+        exclude = [
+            "BUILD.bazel",
+            "WORKSPACE",
+            "*.data/**",
+        ],
+    ),
+)
+"""
+
 def declare_pinned_deps(skip = []):
     """Declares one repository per pin.
 
@@ -99,6 +173,16 @@ def declare_pinned_deps(skip = []):
         )
     if "dumb_pypi_markupsafe" not in skip:
         _declare_markupsafe("dumb_pypi_markupsafe")
+    for name, (path, sha256) in DEPLOY_PINS.items():
+        if name in skip:
+            continue
+        http_archive(
+            name = name,
+            urls = [_HOST + path],
+            sha256 = sha256,
+            type = "zip",
+            build_file_content = _WHEEL_BUILD,
+        )
 
 # Every repository declare_pinned_deps() declares.
-PINNED_REPOSITORIES = sorted(list(DUMB_PYPI_PINS) + ["dumb_pypi_markupsafe"])
+PINNED_REPOSITORIES = sorted(list(DUMB_PYPI_PINS) + ["dumb_pypi_markupsafe"] + list(DEPLOY_PINS))

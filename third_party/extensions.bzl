@@ -1,4 +1,4 @@
-"""Module extension that declares the pinned generator dependencies for Bzlmod users."""
+"""Module extension that declares the pinned dependencies (the generator's, the `.deploy` S3 client's) for Bzlmod users."""
 
 load(":deps.bzl", "declare_pinned_deps")
 
@@ -8,5 +8,5 @@ def _deps_impl(_module_ctx):
 
 deps = module_extension(
     implementation = _deps_impl,
-    doc = "Declares the pinned generator dependencies of deps.bzl (wheels, MarkupSafe's sources).",
+    doc = "Declares the pinned dependencies of deps.bzl: the generator's (wheels, MarkupSafe's sources) and the `.deploy` S3 client's (extracted wheels).",
 )

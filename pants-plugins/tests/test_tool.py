@@ -26,10 +26,14 @@ from pants.testutil.rule_runner import RuleRunner
 
 
 def test_requirement_pins_match_the_bazel_rules() -> None:
-    # deps.bzl names each pinned wheel by its filename: <name>-<version>-<tags>.whl
+    # deps.bzl names each pinned wheel by its filename: <name>-<version>-<tags>.whl; the
+    # generator's are in DUMB_PYPI_PINS (DEPLOY_PINS are the Bazel `.deploy` S3 client's).
     deps = (REPO_ROOT / "third_party/deps.bzl").read_text()
+    generator_pins = re.search(r"^DUMB_PYPI_PINS = \{\n(.*?)^\}", deps, re.MULTILINE | re.DOTALL)
+    assert generator_pins is not None, "no DUMB_PYPI_PINS dict in deps.bzl"
     bazel_pins = {
-        (m.group(1).lower(), m.group(2)) for m in re.finditer(r"/([A-Za-z0-9_]+)-([0-9][^-]*)-[^/\"]+\.whl", deps)
+        (m.group(1).lower(), m.group(2))
+        for m in re.finditer(r"/([A-Za-z0-9_]+)-([0-9][^-]*)-[^/\"]+\.whl", generator_pins[1])
     }
     # Wheel filenames spell markdown-it-py as markdown_it_py.
     pants_pins = {tuple(req.lower().replace("-", "_").split("==")) for req in DEFAULT_REQUIREMENTS}

@@ -68,6 +68,10 @@ before it:
   MarkupSafe's sdist, whose
   pure-Python sources run without its C speedups, so actions import nothing
   platform-specific;
+* the S3 client of `bazel run //:<index>.deploy`: obstore (its wheel for
+  Linux or macOS, x86_64 or aarch64, picked by `@platforms` constraints) and
+  botocore with its pure dependencies, extracted wheels pinned the same way;
+  Bazel fetches them only when a `.deploy` target is built;
 * `@dumb_pypi_python`, a Python toolchain that runs `/usr/bin/python3` and
   declares its version (asked of it; `python_version = "3.11"` and
   `python_interpreter_path` set both), registered after any Python toolchain
@@ -127,10 +131,12 @@ The tests build the example workspaces under `tests/e2e/` (several wheels, a
 yanked release, a pinned sdist, bad inputs), a new workspace made from the
 three lines above, and this repository's own `//:pypi_index` with the real
 bazel in copies of the repository, serve the tarballs on 127.0.0.1 and install
-from them with pip and uv; they compare two checkouts built in two output
-bases byte for byte, check that a fresh output base executes nothing with a
-shared `--disk_cache` or an nginx HTTP remote cache, and build both on a
-BuildGrid remote-execution cluster on 127.0.0.1. `bazel test
+from them with pip and uv, deploy one to SeaweedFS's S3 on 127.0.0.1 with
+`bazel run` and a toolchain Python that has no S3 client of its own; they
+compare two checkouts built in two output bases byte for byte, check that a
+fresh output base executes nothing with a shared `--disk_cache` or an nginx
+HTTP remote cache, and build both on a BuildGrid remote-execution cluster on
+127.0.0.1. `bazel test
 //tests/bazel:all` runs the analysis and Starlark unit tests alone.
 """
 

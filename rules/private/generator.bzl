@@ -17,10 +17,12 @@ PY_TOOLCHAIN = PY_TOOLCHAIN_TYPE
 # to (possibly source-tree) inputs; -X utf8: same text encoding everywhere.
 PYTHON_FLAGS = ["-I", "-S", "-B", "-X", "utf8"]
 
-# `bazel run` targets are not cached actions: they keep the interpreter's
-# site-packages and PYTHONPATH, so an S3 deploy finds boto3 there (the pinned
-# wheels still come first on sys.path).
-RUN_PYTHON_FLAGS = ["-B", "-X", "utf8"]
+# `bazel run` targets (`<index>.deploy`) run the same way: their pinned S3
+# client (obstore, botocore: //third_party:deploy_client) is on sys.path from
+# the runfiles, and -I -S keep the host's site-packages and PYTHONPATH out, so
+# nothing installed on the machine can shadow it or stand in for it. -B also
+# keeps .pyc files out of the runfiles (their sources may be source files).
+RUN_PYTHON_FLAGS = PYTHON_FLAGS
 
 DumbPypiGeneratorInfo = provider(
     doc = "The dumb_pypi package and its dependencies, ready to put on sys.path.",

@@ -10,9 +10,13 @@ PYPI_INDEX_DOC = """A static PyPI index: `<name>/` (the web root; the index is a
 `root_digest`). `<name>.tarball` is a target whose one output is the
 tarball, for rules that take a label (a container image, a release upload).
 `bazel run //:<name>.deploy -- DEST [options]` runs
-`dumb-pypi deploy <name>.tar.gz DEST` (a directory or `s3://BUCKET/PREFIX`;
-S3 needs boto3 importable by the toolchain's Python, from its site-packages or
-`PYTHONPATH`)."""
+`dumb-pypi deploy <name>.tar.gz DEST` (a directory or `s3://BUCKET/PREFIX`)
+with the toolchain's Python, isolated (`-I -S`) like the actions: the S3
+client comes pinned (obstore and botocore, `DEPLOY_PINS` in
+third_party/deps.bzl), so nothing needs installing; the toolchain's Python
+must be 3.11 or newer for S3 (obstore's wheels). AWS credentials, region and
+endpoint come from the environment of `bazel run` (`AWS_ACCESS_KEY_ID`, ...,
+or `AWS_PROFILE` and `~/.aws/config`)."""
 
 INDEX_ATTR_DOCS = {
     "dists": "Required. Wheels and sdists to publish: `py_wheel_dist` / `pypi_dist` targets, `http_file`s (`@x//file`), checked-in files, other rules' outputs. Every file must be named like a wheel or sdist. Two files with the same name must have the same content.",

@@ -13,7 +13,9 @@ The interpreter runs isolated (-I: no PYTHON* variables, no user site, not
 even this script's directory; -S: no site-packages), so the only importable
 code is the standard library plus the `--path` entries the rule declared as
 inputs: the dumb_pypi sources, pure-Python source packages and the pinned
-wheels (zip files import fine).
+wheels (zip files import fine). `<index>.deploy` (`bazel run`) runs the same
+way, with its S3 client's extracted wheels (obstore, botocore: an extension
+module does not import from a zip) as more `--path` entries.
 
 `--wheel CONFIG` first builds a wheel with wheelmaker.py (beside this file)
 from CONFIG (JSON text, or `@PATH` of a file holding it): `py_wheel_dist`

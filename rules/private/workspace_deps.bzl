@@ -1,6 +1,7 @@
 """What `dumb_pypi_dependencies()` declares in a WORKSPACE (see rules/repositories.bzl).
 
-* The pinned generator dependencies (third_party/deps.bzl).
+* The pinned generator dependencies and the `.deploy` S3 client
+  (third_party/deps.bzl).
 * `dumb_pypi_python`: a Python toolchain for the interpreter actions run
   (`/usr/bin/python3` unless told otherwise) that declares its version
   (rules/python_toolchain.bzl).

@@ -128,6 +128,11 @@ def _deploy_test_impl(ctx):
     for name in ["index_under_test.tar.gz", "run_generator.py", "packaging-25.0-py3-none-any.whl", "jinja2-3.1.6-py3-none-any.whl", "_native.py"]:
         asserts.true(env, name in runfiles, "deploy runs with " + name)
     asserts.false(env, "greet-1.2.0-py3-none-any.whl" in runfiles, "deploy needs the tarball, not its inputs")
+
+    # The pinned S3 client, extracted (obstore's wheel depends on the platform).
+    paths = [f.short_path for f in info.default_runfiles.files.to_list()]
+    for path in ["../dumb_pypi_deploy_botocore/botocore/session.py", "../dumb_pypi_deploy_six/six.py", "../dumb_pypi_deploy_urllib3/urllib3/__init__.py"]:
+        asserts.true(env, path in paths, "deploy runs with " + path)
     return analysistest.end(env)
 
 deploy_test = analysistest.make(_deploy_test_impl)

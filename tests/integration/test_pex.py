@@ -128,11 +128,18 @@ def _assigned(name: str, script: str) -> str:
     return match[1]
 
 
+def _generator_pins(deps: str) -> str:
+    """The DUMB_PYPI_PINS dict of deps.bzl (its DEPLOY_PINS are the `.deploy` S3 client's, not the generator's)."""
+    match = re.search(r"^DUMB_PYPI_PINS = \{\n(.*?)^\}", deps, re.MULTILINE | re.DOTALL)
+    assert match is not None, "no DUMB_PYPI_PINS dict in deps.bzl"
+    return match[1]
+
+
 def test_pex_pins_are_the_bazel_pins() -> None:
     script = (REPO / "scripts/build_pex.sh").read_text()
     deps = (REPO / "third_party/deps.bzl").read_text()
     requirements = _assigned("REQUIREMENTS", script).removeprefix("(").removesuffix(")").split()
-    wheels = re.findall(r"/([a-z0-9_]+)-([0-9][^-]*)-py3-none-any\.whl", deps)
+    wheels = re.findall(r"/([a-z0-9_]+)-([0-9][^-]*)-py3-none-any\.whl", _generator_pins(deps))
     # Wheel filenames spell markdown-it-py as markdown_it_py.
     pins = sorted(f"{name}=={version}" for name, version in wheels)
     assert sorted(r.replace("-", "_") for r in requirements) == pins

@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,9 @@ class Bazel:
     output_base: Path
     flags: Sequence[str] = ()
 
-    def run(self, *args: str, check: bool = True) -> BuildResult:
+    def run(self, *args: str, check: bool = True, env: Mapping[str, str] | None = None) -> BuildResult:
+        """`bazel COMMAND ARGS...`; `env` (for `bazel run`'s program too) is set after
+        PIP_*, UV_* and PYTHON* are dropped from this process's environment."""
         command, *rest = args
         argv = [
             "bazel",
@@ -117,8 +119,10 @@ class Bazel:
             *self.flags,
             *rest,
         ]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "PYTHON"))}
-        proc = subprocess.run(argv, check=False, cwd=self.workspace, env=env, capture_output=True, text=True, timeout=900)
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "PYTHON"))}
+        environ.update(env or {})
+        proc = subprocess.run(argv, check=False, cwd=self.workspace, env=environ, capture_output=True, text=True,
+                              timeout=900)
         result = BuildResult(proc.returncode, proc.stdout, proc.stderr, parse_processes(proc.stderr))
         if check and proc.returncode != 0:
             raise AssertionError(f"{' '.join(argv)} failed in {self.workspace}:\n{proc.stderr[-6000:]}")

@@ -111,9 +111,15 @@ def _store(url: S3Url, endpoint_url: str | None) -> S3Store:
         from obstore.exceptions import BaseError
         from obstore.store import S3Store
     except ImportError:
+        version = sys.version.split()[0]
+        if sys.flags.isolated or sys.flags.no_site:  # Bazel's runnable: the client comes pinned, not installed
+            raise DeployError(
+                f"S3 deploys need obstore, which this Python ({sys.executable}, {version}) cannot import: its pinned"
+                " wheels need CPython 3.11 or newer on Linux or macOS; point the Python toolchain at one"
+            ) from None
         hint = ""
         if sys.version_info < (3, 11):
-            hint = f"; its current releases need Python 3.11 or newer, and this is {sys.version.split()[0]}"
+            hint = f"; its current releases need Python 3.11 or newer, and this is {version}"
         raise DeployError(f"S3 deploys need obstore: {INSTALL_HINT} (or pip install obstore){hint}") from None
     env = os.environ
     endpoint = endpoint_url or env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL")

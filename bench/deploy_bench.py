@@ -268,24 +268,34 @@ def _cpu_seconds(pid: int) -> float:
 # --- the trees ------------------------------------------------------------------
 
 
-def snapshot_ours(work: Path, revision: str | None) -> Path:
+def snapshot_ours(work: Path, revision: str | None) -> tuple[Path, str]:
     """A copy of this checkout's dumb_pypi/ (or of git `revision`'s), run as
-    `python -m dumb_pypi` from the returned directory."""
+    `python -m dumb_pypi` from the returned directory, and what it is a copy
+    of (said now: others may commit while the benchmark runs)."""
     code = work / "ours"
     if code.exists():
         shutil.rmtree(code)
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, check=True).stdout
+
     if revision is None:
+        head = git("rev-parse", "--short", "HEAD").strip()
+        dirty = git("status", "--porcelain", "dumb_pypi").strip()
         shutil.copytree(REPO / "dumb_pypi", code / "dumb_pypi", ignore=shutil.ignore_patterns("__pycache__"))
+        origin = f"working tree at {head}" + (", with uncommitted changes in dumb_pypi/" if dirty else "")
     else:
+        commit = git("rev-parse", "--verify", f"{revision}^{{commit}}").strip()
         code.mkdir(parents=True)
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", revision, "dumb_pypi"], capture_output=True,
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "dumb_pypi"], capture_output=True,
                                  check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
+        origin = f"git {revision} = {commit[:12]}"
     found = subprocess.run([sys.executable, "-c", "import dumb_pypi; print(dumb_pypi.__file__)"], cwd=code,
                            capture_output=True, text=True, check=True).stdout.strip()
     if not Path(found).is_relative_to(code):
         sys.exit(f"python -m dumb_pypi from {code} imports {found}, not the copy")
-    return code
+    return code, origin
 
 
 def package_lists(work: Path, source: Path, limit: int | None) -> tuple[Path, Path]:
@@ -323,21 +333,13 @@ def build_tree(code: Path, package_list: Path, tree: Path) -> Tree:
 # --- versions and the report ------------------------------------------------------
 
 
-def versions(code: Path, revision: str | None, tools: Sequence[str], aws: str | None) -> dict[str, str]:
+def versions(code: Path, origin: str, tools: Sequence[str], aws: str | None) -> dict[str, str]:
     def first_line(argv: list[str], cwd: Path = REPO) -> str:
         result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
         return (result.stdout.strip() or result.stderr.strip()).splitlines()[0]
 
-    ours = first_line([sys.executable, "-m", "dumb_pypi", "--version"], code)
-    if revision is None:
-        head = first_line(["git", "rev-parse", "--short", "HEAD"])
-        dirty = subprocess.run(["git", "status", "--porcelain", "dumb_pypi"], cwd=REPO, capture_output=True,
-                               text=True, check=False).stdout.strip()
-        ours += f" (working tree at {head}" + (", with uncommitted changes in dumb_pypi/)" if dirty else ")")
-    else:
-        ours += f" (git {revision} = {first_line(['git', 'rev-parse', '--short', revision])})"
     found = {
-        "ours": ours,
+        "ours": f"{first_line([sys.executable, '-m', 'dumb_pypi', '--version'], code)} ({origin})",
         "rclone": first_line(["rclone", "version"]),
         "seaweedfs": first_line([str(serve_tool("tools", "weed")), "version"]),
         "python": sys.version.split()[0],
@@ -413,7 +415,7 @@ def main(argv: list[str]) -> int:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="dumb-pypi-deploy-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     work = work.resolve()
-    code = snapshot_ours(work, args.ours_rev)
+    code, origin = snapshot_ours(work, args.ours_rev)
     list_a, list_b = package_lists(work, args.list, args.limit)
     start = time.monotonic()
     tree_a = build_tree(code, list_a, work / "tree-a")
@@ -454,7 +456,7 @@ def main(argv: list[str]) -> int:
                     print(f"  {prefix} {SCENARIOS[scenario]:>17}: {tool:6} {figures.wall_s:7.1f} s wall, "
                           f"{figures.cpu_s:6.1f} s CPU, {figures.rss_mib:6.0f} MiB, {figures.uploaded:6d} uploaded, "
                           f"server {figures.server_cpu_s:6.1f} s CPU{note}", flush=True)
-        found_versions = versions(code, args.ours_rev, tools, aws)
+        found_versions = versions(code, origin, tools, aws)
 
     medians = {tool: {s: median_figures(runs) for s, runs in scenarios.items()} for tool, scenarios in results.items()}
     print()

@@ -19,7 +19,7 @@ machine's load weighs on each alike:
   3. nothing changed: tree B again.
 
 For every command: wall seconds, the client's CPU seconds (user + sys) and
-peak RSS (from wait4: the process and its waited-for children), the objects
+peak RSS (its VmHWM, polled: wait4's ru_maxrss would count this process's pages too), the objects
 it says it uploaded (ours: its summary line; rclone: its final stats; aws:
 its `upload:` lines) and the server's CPU seconds meanwhile. Between
 commands (not timed) the prefix is listed: the objects written per that
@@ -66,6 +66,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Sequence
@@ -210,19 +211,43 @@ class Bench:
         return figures, after, argv
 
 
+def _peak_rss_kib(pid: int, done: threading.Event, peak: list[int]) -> None:
+    """Poll the child's VmHWM (its own peak RSS since exec) until it ends.
+
+    Not wait4's ru_maxrss: on Linux that also counts the pages the child
+    had at exec, a copy of this (large) process, so every tool would look
+    at least as big as the bench itself."""
+    while not done.is_set():
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peak[0] = max(peak[0], int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+        done.wait(0.02)
+
+
 def timed(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> tuple[float, float, int, str, str]:
     """Run a command, its output to `log`.out/.err; its wall and CPU seconds, peak RSS (KiB) and output."""
     out_path, err_path = log.with_name(log.name + ".out"), log.with_name(log.name + ".err")
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
         process = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=cwd)
-        _, status, usage = os.wait4(process.pid, 0)
+        done, peak = threading.Event(), [0]
+        watcher = threading.Thread(target=_peak_rss_kib, args=(process.pid, done, peak))
+        watcher.start()
+        # WNOWAIT: the child stays a zombie, its /proc entry readable, until reaped below.
+        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
         wall = time.perf_counter() - start
+        done.set()
+        watcher.join()
+        _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     stdout, stderr = out_path.read_text(errors="replace"), err_path.read_text(errors="replace")
     if process.returncode != 0:
         sys.exit(f"failed ({process.returncode}): {shlex.join(argv)}\n{stderr[-4000:]}\n(logs: {log}.*)")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, stdout, stderr
+    return wall, usage.ru_utime + usage.ru_stime, peak[0], stdout, stderr
 
 
 def reported_uploads(tool: str, stdout: str, stderr: str) -> int | None:

@@ -82,10 +82,11 @@ PY
 fi
 log "pex --pip-version $(cat "$PEX_PIP/VERSION")"
 
-# The tests drive S3 deploys in-process too: boto3 in the Python that runs pytest.
-if ! "$PYTHON" -c 'import boto3' 2>/dev/null; then
-  log "installing boto3 for $PYTHON"
-  "$PYTHON" -m pip install -q boto3
+# The tests drive S3 deploys in-process too, and read buckets with boto3 (another
+# client than the deploy's): the S3 extra and boto3 in the Python that runs pytest.
+if ! "$PYTHON" -c 'import boto3, obstore, botocore' 2>/dev/null; then
+  log "installing boto3, obstore and botocore for $PYTHON"
+  "$PYTHON" -m pip install -q boto3 obstore botocore
 fi
 
 WEED="$("$STATE/tools/bin/python" - <<'PY'

@@ -2,7 +2,7 @@
 # Installs everything the build and the tests need on a new Debian machine.
 # Idempotent: a second run only checks. Each part has its own script:
 #   install-bazel.sh  Bazel 4.2.3 (bazel-bootstrap) + offline repositories, nginx, python3
-#   install-serve.sh  SeaweedFS, boto3, and pip/uv/pex/poetry/pdm each in its own venv
+#   install-serve.sh  SeaweedFS, rclone, the S3 client (obstore, botocore) and boto3, and pip/uv/pex/poetry/pdm each in its own venv
 #   install-pants.sh  CPython 3.9, Pants 2.17.1, a locally built pex CLI
 #   install-lint.sh   Node.js and npm (Debian's), buildifier 8.2.1 from the npm registry (for lint.sh)
 # then this project with its test dependencies (ruff and mypy too) into .venv (the README's tests run from it),

@@ -196,7 +196,8 @@ def test_a_profile_from_the_aws_config_files_is_used(
     base_env = cli_env(**env)
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         base_env.pop(key, None)
-    out = run_cli("deploy", str(index.tree), f"s3://{bucket}/{base}", "--endpoint-url", s3.endpoint, env=base_env)
+    # The endpoint from AWS_ENDPOINT_URL, as boto3 takes it, instead of --endpoint-url.
+    out = run_cli("deploy", str(index.tree), f"s3://{bucket}/{base}", env=dict(base_env, AWS_ENDPOINT_URL=s3.endpoint))
     assert _uploaded(out.stdout)[0] == len(manifest(index.tree))
     base_env["AWS_PROFILE"] = "nobody"
     result = run_cli("deploy", str(index.tree), f"s3://{bucket}/{base}", "--endpoint-url", s3.endpoint,

@@ -146,8 +146,9 @@ def write_manifest(parts: Iterable[ManifestLines], destination: str) -> str:
     return root
 
 
-# One file's line as write_manifest lays it out (the last one has no comma).
-_LINE = re.compile(rb'\n"((?:[^"\\\n]|\\.)*)":\{"sha256":"([0-9a-f]{64})","size":(0|[1-9][0-9]*)\}(,?)')
+# One file's line as write_manifest lays it out (the last one has no comma);
+# compiled at first use: a partial rebuild parses no manifest.
+_LINE_PATTERN = rb'\n"((?:[^"\\\n]|\\.)*)":\{"sha256":"([0-9a-f]{64})","size":(0|[1-9][0-9]*)\}(,?)'
 
 
 def _our_lines(data: bytes) -> Iterator[tuple[str, str, int]]:
@@ -156,7 +157,7 @@ def _our_lines(data: bytes) -> Iterator[tuple[str, str, int]]:
     third of the memory that a JSON document of 100k files takes."""
     at = len(_HEAD) + len(_DIGEST_PLACEHOLDER) + len(_FILES)
     end = len(data) - len(_END)
-    for match in _LINE.finditer(data, at, end):
+    for match in re.compile(_LINE_PATTERN).finditer(data, at, end):  # re caches the compiled pattern
         if match.start() != at or (match.group(4) == b",") == (match.end() == end):
             break
         at = match.end()

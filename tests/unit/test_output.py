@@ -57,3 +57,29 @@ def test_update_removes_stale_files_only(tmp_path: Path) -> None:
 def test_unreadable_manifest_means_none(tmp_path: Path, content: str) -> None:
     (tmp_path / MANIFEST_NAME).write_text(content)
     assert read_manifest(str(tmp_path)) in (None, {})
+
+
+def test_manifest_round_trip_with_awkward_paths_and_refusals(tmp_path: Path) -> None:
+    """parse_manifest reads write_manifest's lines one at a time; any other
+    JSON document of the same format still parses, and a line that is not
+    one of ours is refused by number."""
+    from dumb_pypi.output.manifest import ManifestError, chunked_lines, make_entry, parse_manifest, write_manifest
+
+    paths = ["a.html", 'q"uote/x', "new\nline/y", "ünï/cödé.json", "tab\there", "z" * 300]
+    files = {p: make_entry(hashlib.sha256(p.encode()).digest(), n * 1000) for n, p in enumerate(paths)}
+    target = tmp_path / "manifest.json"
+    digest = write_manifest(chunked_lines(files), str(target))
+    data = target.read_bytes()
+    assert parse_manifest(data) == (files, digest)
+    # The same document pretty-printed (not our layout): the JSON path, same result.
+    assert parse_manifest(json.dumps(json.loads(data), indent=2).encode()) == (files, digest)
+    # Empty.
+    write_manifest(chunked_lines({}), str(target))
+    assert parse_manifest(target.read_bytes())[0] == {}
+    # A line with a stray space (still valid JSON) is not ours: refused, naming the line.
+    broken = data.replace(b'"a.html":{"sha256"', b'"a.html": {"sha256"')
+    with pytest.raises(ManifestError, match="line 2 is not a file's line"):
+        parse_manifest(broken)
+    # Bytes that disagree with the root digest.
+    with pytest.raises(ManifestError, match="does not match its files"):
+        parse_manifest(data.replace(b'"size":0}', b'"size":1}'))

@@ -327,6 +327,8 @@ class Page:
     failed_requests: list[str] = field(default_factory=list)  # "URL: status N" / "URL: net::ERR_..."
     requests: list[str] = field(default_factory=list)  # every URL requested, in order
     _loads: int = 0
+    _loader: str | None = None  # the loaderId of the main frame's document
+    _loads_at_commit: int = 0  # _loads when that document was committed
     _document_status: int | None = None
     _pending: dict[str, str] = field(default_factory=dict)  # requestId -> URL
 
@@ -342,6 +344,8 @@ class Page:
             self._loads += 1
         elif method == "Page.frameNavigated" and not params["frame"].get("parentId"):
             self.url = params["frame"]["url"]
+            self._loader = params["frame"].get("loaderId")
+            self._loads_at_commit = self._loads
         elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
             text = " ".join(str(arg.get("value", arg.get("description", arg.get("type")))) for arg in params["args"])
             self.errors.append(f"console.{params['type']}: {text}")
@@ -392,7 +396,12 @@ class Page:
         result = self.call("Page.navigate", timeout, url=url)
         if result.get("errorText"):
             raise BrowserError(f"{url}: {result['errorText']}")
-        self.wait_for_navigation(mark, timeout)
+        loader = result.get("loaderId")
+        if loader:  # a new document: wait for its own load event, not a late one of the page before
+            self._wait(lambda: self._loader == loader and self._loads > self._loads_at_commit,
+                       f"{url} to load (load event)", timeout)
+        else:  # the same document (a fragment)
+            self.wait_for_navigation(mark, timeout)
         status = self._document_status if self._document_status is not None else 200  # about:, data:
         if status >= 400:
             raise BrowserError(f"{url}: HTTP status {status}")

@@ -21,7 +21,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from dumb_pypi.deploy.plan import PHASE_NAMES, Plan, make_plan
 from dumb_pypi.deploy.s3_store import Bucket, Listed
@@ -98,9 +98,20 @@ def _upload(bucket: Bucket, tree: Tree, paths: Sequence[str], jobs: int, progres
                 progress.count()
         return sent
 
-    with ThreadPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+    pool = ThreadPoolExecutor(max_workers=min(jobs, len(paths)))
+    try:
         workers = [pool.submit(worker) for _ in range(min(jobs, len(paths)))]
-    return sum(w.result() for w in workers)
+        running = set(workers)
+        while running:  # short waits: a Ctrl-C that another thread caught reaches this one between them
+            finished, running = wait(running, timeout=0.2, return_when=FIRST_EXCEPTION)
+            for done in finished:
+                done.result()  # the first failure, raised here
+        return sum(w.result() for w in workers)
+    except BaseException:  # a failure, or Ctrl-C: the threads stop after their current upload
+        failed.set()
+        raise
+    finally:
+        pool.shutdown()
 
 
 def deploy_s3(tree: Tree, bucket: Bucket, jobs: int, log: Callable[[str], None], *,

@@ -175,7 +175,8 @@ def _is_ours(data: bytes) -> bool:
         len(data) >= digest_end + len(_FILES) + len(_END)
 
 
-def _json_entries(data: bytes) -> Iterator[tuple[str, Any, Any]]:
+def _json_document(data: bytes) -> dict[str, Any]:
+    """Any other layout of a manifest: the JSON document, its shape checked."""
     try:
         document: Any = json.loads(data)
     except ValueError as error:
@@ -183,6 +184,10 @@ def _json_entries(data: bytes) -> Iterator[tuple[str, Any, Any]]:
     if not isinstance(document, dict) or document.get("format") != _FORMAT or \
             not isinstance(document.get("files"), dict):
         raise ManifestError("not a dumb-pypi manifest (expected format 1 with a 'files' object)")
+    return document
+
+
+def _json_entries(document: dict[str, Any]) -> Iterator[tuple[str, Any, Any]]:
     for path, info in document["files"].items():
         yield path, info.get("sha256") if isinstance(info, dict) else None, \
             info.get("size") if isinstance(info, dict) else None
@@ -191,9 +196,15 @@ def _json_entries(data: bytes) -> Iterator[tuple[str, Any, Any]]:
 def parse_manifest(data: bytes) -> tuple[Manifest, str]:
     """The files and the root digest of manifest.json's bytes, checked: paths
     plain and relative, entries complete, the root digest adds up."""
-    ours = _is_ours(data)
+    entries: Iterator[tuple[str, Any, Any]]
+    written: object
+    if _is_ours(data):
+        entries, written = _our_lines(data), root_digest_in(data)
+    else:
+        document = _json_document(data)
+        entries, written = _json_entries(document), document.get("root_digest")
     files: Manifest = {}
-    for path, sha256, size in _our_lines(data) if ours else _json_entries(data):
+    for path, sha256, size in entries:
         check_path(path)
         if path == MANIFEST_NAME:
             raise ManifestError(f"lists {MANIFEST_NAME} itself")
@@ -204,7 +215,6 @@ def parse_manifest(data: bytes) -> tuple[Manifest, str]:
         except ValueError:
             raise ManifestError(f"entry {path!r}: sha256 {sha256!r} is not hexadecimal") from None
     digest = root_digest(files)
-    written = root_digest_in(data) if ours else json.loads(data).get("root_digest")
     if written != digest:
         raise ManifestError(f"root_digest {written!r} does not match its files ({digest})")
     return files, digest

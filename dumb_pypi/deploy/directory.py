@@ -91,13 +91,19 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _release_files(release: Path) -> dict[str, Entry]:
+    """The files a release's manifest lists (checked)."""
+    where = f"release {release.name}"
+    return parse_manifest(read_manifest(release, where), where)
+
+
 def _write_release(tree: Tree, staging: Path, previous: Path | None) -> int:
     """Write the tree's files into `staging`; returns how many were hard-linked
     from the previous release (the rest are copied, checked on the way)."""
     reuse: dict[Entry, Path] = {}
     if previous is not None:
         try:
-            old_files = parse_manifest(read_manifest(previous, f"release {previous}"), f"release {previous}")
+            old_files = _release_files(previous)
         except DeployError:
             old_files = {}
         for relpath, entry in old_files.items():
@@ -184,7 +190,7 @@ def rollback_directory(dest: Path, wait: bool = True) -> str:
         if not older:
             raise DeployError(f"DEST {dest}: {current} is the oldest release kept; nothing to roll back to")
         target = older[-1]
-        parse_manifest(read_manifest(dest / RELEASES / target, f"release {target}"), f"release {target}")
+        _release_files(dest / RELEASES / target)
         _swap(dest, target)
         _fsync_dir(dest)
         return f"deploy: rolled back {dest}/{CURRENT} from {current} to {target}"

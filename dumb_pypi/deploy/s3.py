@@ -120,7 +120,8 @@ def deploy_s3(tree: Tree, bucket: Bucket, jobs: int, log: Callable[[str], None],
     url = bucket.url
     served = bucket.read(MANIFEST)
     pending = bucket.read(PENDING)
-    if served == tree.manifest_bytes and pending is None and not verify:
+    manifest_changed = served != tree.manifest_bytes
+    if not manifest_changed and pending is None and not verify:
         return f"deploy: {url} already serves {tree.root_digest}; uploaded 0 objects"
     deployed = _deployed(bucket, served)
     suspect = _pending_paths(pending)  # an interrupted deploy may have written these
@@ -135,7 +136,7 @@ def deploy_s3(tree: Tree, bucket: Bucket, jobs: int, log: Callable[[str], None],
             log(f"would remove: {relpath}")
         return f"deploy (dry run): {url}: would upload {plan.uploads}, keep {len(plan.unchanged)}, remove {len(plan.stale)}"
     uploads = [path for phase in plan.phases for path in phase]
-    if uploads or plan.stale or served != tree.manifest_bytes:
+    if uploads or plan.stale or manifest_changed:
         # Remember what this deploy may leave behind, before writing any of it.
         note = json.dumps({"files": sorted(suspect | set(uploads))}).encode()
         bucket.put(PENDING, note, "application/json", "no-store", None)
@@ -150,7 +151,7 @@ def deploy_s3(tree: Tree, bucket: Bucket, jobs: int, log: Callable[[str], None],
         progress.close()
     if plan.stale:
         bucket.delete(plan.stale)
-    if served != tree.manifest_bytes:
+    if manifest_changed:
         bucket.put(MANIFEST, tree.manifest_bytes, content_type(MANIFEST), cache_control(MANIFEST), None)
     bucket.delete([PENDING])
     return (

@@ -6,7 +6,7 @@ import mmap
 import os
 from types import TracebackType
 
-__all__ = ["copy_file", "map_file", "naming", "remove_tree", "replace_file", "write_file"]
+__all__ = ["copy_file", "map_file", "naming", "remove_tree", "replace_file", "write_all", "write_file"]
 
 
 class naming:
@@ -29,11 +29,17 @@ def write_file(path: str, data: bytes | memoryview) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         with naming(path):
-            written = os.write(fd, data)
-            while written < len(data):  # a short write: rare (a signal, a full disk on the next call)
-                written += os.write(fd, memoryview(data)[written:])
+            write_all(fd, data)
     finally:
         os.close(fd)
+
+
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    """Write all of `data` to `fd`, or raise. A write can be short (the last
+    bytes that fit on a full disk): the next call raises the error."""
+    written = os.write(fd, data)
+    while written < len(data):
+        written += os.write(fd, memoryview(data)[written:])
 
 
 def replace_file(path: str, data: bytes | memoryview) -> None:

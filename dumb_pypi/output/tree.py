@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
 from dumb_pypi.errors import DumbPypiError
-from dumb_pypi.output.files import naming, remove_tree, write_file
+from dumb_pypi.output.files import naming, remove_tree, write_all, write_file
 from dumb_pypi.output.manifest import (
     MANIFEST_NAME,
     Manifest,
@@ -51,14 +51,19 @@ class _Journal:
 
     def __init__(self, tmp: str, name: str) -> None:
         self.path = os.path.join(tmp, name)
-        self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - closed by close()
+        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def write(self, lines: list[str]) -> None:
+        """Append `lines`, all of them or raise: the renames they describe
+        must not happen unless undo can read every line."""
+        assert self._fd is not None, "the journal is closed"
         with naming(self.path):
-            self._file.write("".join(lines).encode("utf-8", "surrogateescape"))
+            write_all(self._fd, "".join(lines).encode("utf-8", "surrogateescape"))
 
     def close(self) -> None:
-        self._file.close()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def _undo(tmp: str) -> tuple[int, int]:

@@ -28,6 +28,7 @@ from support.data import read_huge_list
 from support.trees import read_tree
 
 from dumb_pypi import cli
+from dumb_pypi.output.tree import TreeWriter
 
 pytestmark = pytest.mark.slow
 
@@ -204,6 +205,39 @@ def test_a_read_only_file_system(lists: dict[str, Path], small_disk: Path) -> No
     result = _build(lists["other"], out)
     assert result.returncode == 1
     one_line_error(result.stderr, "Read-only file system")
+    assert _everything(small_disk) == before
+
+
+def _fill(disk: Path) -> None:
+    """Take every free block of `disk` (what is left is slack in files' last blocks)."""
+    with open(disk / "filler", "wb", buffering=0) as filler:
+        for size in (1 << 20, 4096, 1):
+            try:
+                while filler.write(bytes(size)):
+                    pass
+            except OSError as ex:
+                assert ex.errno == errno.ENOSPC, ex
+
+
+def test_a_journal_that_does_not_fit_stops_the_update(small_disk: Path) -> None:
+    # On a full disk, a write can be short: it keeps what fits in the file's
+    # last block and reports no error. A journal written short describes only
+    # some of the files its batch then moves in; they would outlive the undo.
+    out = small_disk / "out"
+    writer = TreeWriter(str(out))
+    writer.finish([])
+    before = _everything(small_disk)
+    writer = TreeWriter(str(out))
+    writer.write("first.html", b"1")
+    writer.flush()  # the journal's first block, mostly free
+    for number in range(200):  # one batch: a journal write of a few kB
+        writer.write(f"page-{number:03}/index.html", b"x")
+    _fill(small_disk)
+    with pytest.raises(OSError) as raised:
+        writer.flush()
+    assert raised.value.errno == errno.ENOSPC
+    writer.abandon()
+    (small_disk / "filler").unlink()
     assert _everything(small_disk) == before
 
 

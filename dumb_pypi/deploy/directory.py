@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from dumb_pypi.deploy.source import MANIFEST, DeployError, Entry, Tree, parse_manifest, read_manifest
+from dumb_pypi.output.files import naming
 from dumb_pypi.output.lock import locked
 from dumb_pypi.output.manifest import entry_size, root_digest_in
 from dumb_pypi.progress import Progress
@@ -130,7 +131,8 @@ def _write_release(tree: Tree, staging: Path, previous: Path | None) -> int:
         os.chmod(target, 0o644)
         progress.count()
     progress.close()
-    (staging / MANIFEST).write_bytes(tree.manifest_bytes)
+    with naming(str(staging / MANIFEST)):
+        (staging / MANIFEST).write_bytes(tree.manifest_bytes)
     os.chmod(staging / MANIFEST, 0o644)
     return linked
 
@@ -155,7 +157,11 @@ def deploy_directory(tree: Tree, dest: Path, keep: int, wait: bool = True) -> st
         staging = dest / RELEASES / f"{_STAGING}{name}"
         staging.mkdir()
         previous = dest / RELEASES / current if current else None
-        linked = _write_release(tree, staging, previous)
+        try:
+            linked = _write_release(tree, staging, previous)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)  # never served; its space goes back now (a full disk)
+            raise
         os.chmod(staging, 0o755)
         os.rename(staging, dest / RELEASES / name)
         _fsync_dir(dest / RELEASES)

@@ -21,6 +21,7 @@ from typing import IO
 
 from dumb_pypi.errors import DumbPypiError
 from dumb_pypi.output import manifest
+from dumb_pypi.output.files import naming
 from dumb_pypi.output.manifest import Entry, entry_sha256, entry_size
 
 __all__ = ["MANIFEST", "DeployError", "Entry", "Tree", "open_source", "parse_manifest", "read_manifest", "safe_relpath"]
@@ -103,7 +104,9 @@ class Tree:
         digest = hashlib.sha256()
         size = 0
         try:
-            with open(self.root.joinpath(*relpath.split("/")), "rb") as source, open(target, "wb") as out:
+            # naming(): on a full disk, a write's (or the close's) error names no file.
+            with open(self.root.joinpath(*relpath.split("/")), "rb") as source, naming(str(target)), \
+                    open(target, "wb") as out:
                 while chunk := source.read(_CHUNK):
                     digest.update(chunk)
                     size += len(chunk)
@@ -165,7 +168,7 @@ def _extract(tarball: Path, into: Path, wanted: set[str]) -> None:
             continue
         target = into.joinpath(*name.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
-        with _member_bytes(tarball, archive, member) as source, open(target, "wb") as out:
+        with _member_bytes(tarball, archive, member) as source, naming(str(target)), open(target, "wb") as out:
             while chunk := source.read(_CHUNK):
                 out.write(chunk)
         wanted.discard(name)

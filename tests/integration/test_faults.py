@@ -50,7 +50,8 @@ def exactly_as_manifest(out: Path) -> None:
 def one_line_error(stderr: str, *words: str) -> None:
     """One line says what went wrong, naming a path (refused inputs are named each on a line of their own)."""
     lines = [line for line in stderr.strip().splitlines() if not line.startswith("dumb-pypi: refused ")]
-    assert "Traceback" not in stderr and len(lines) == 1 and lines[0].startswith("dumb-pypi: error: "), stderr
+    assert "Traceback" not in stderr and len(lines) == 1, stderr
+    assert lines[0].startswith(("dumb-pypi: error: ", "dumb-pypi deploy: error: ")), stderr
     assert all(word in lines[0] for word in words) and "/" in lines[0], stderr
 
 
@@ -195,6 +196,21 @@ def test_a_full_disk_never_makes_a_new_directory(lists: dict[str, Path], small_d
     assert result.returncode == 1
     one_line_error(result.stderr, "No space left on device")
     assert list(small_disk.iterdir()) == []
+
+
+def test_a_deploy_that_does_not_fit_leaves_the_served_release(lists: dict[str, Path], tmp_path: Path,
+                                                               small_disk: Path) -> None:
+    small, huge, dest = tmp_path / "small", tmp_path / "huge", small_disk / "dest"
+    assert _build(lists["small"], small).returncode == 0
+    assert _build(lists["huge"], huge).returncode == 0  # 149 MB: more than the disk
+    run_cli("deploy", small, dest)
+    before = _everything(small_disk)
+    result = run_cli("deploy", huge, dest, check=False)
+    assert result.returncode == 1
+    one_line_error(result.stderr, "No space left on device")
+    # The release being written is gone with its space; `current` still serves the old one.
+    assert _everything(small_disk) == before
+    assert run_cli("deploy", small, dest).stdout.startswith(f"deploy: {dest} already serves")
 
 
 def test_a_read_only_file_system(lists: dict[str, Path], small_disk: Path) -> None:

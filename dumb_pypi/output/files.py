@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import mmap
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
-__all__ = ["copy_file", "map_file", "naming", "remove_tree", "replace_file", "write_all", "write_file"]
+__all__ = ["copy_file", "map_file", "naming", "remove_tree", "replace_file", "replacing", "write_all", "write_file"]
 
 
 class naming:
@@ -42,28 +44,34 @@ def write_all(fd: int, data: bytes | memoryview) -> None:
         written += os.write(fd, memoryview(data)[written:])
 
 
-def replace_file(path: str, data: bytes | memoryview) -> None:
-    """Write `path` whole or not at all: through a temporary file beside it."""
+@contextmanager
+def replacing(path: str) -> Iterator[str]:
+    """A temporary path beside `path` to write, moved over `path` when the
+    block ends, removed if it fails: `path` is whole or untouched, and no
+    temporary file keeps the space of a full disk. An error that names no
+    file (a write, a close) names `path`."""
     tmp = path + ".tmp"
     try:
-        write_file(tmp, data)
+        with naming(path):
+            yield tmp
         os.replace(tmp, path)
     except BaseException:
         _remove_quietly(tmp)
         raise
 
 
+def replace_file(path: str, data: bytes | memoryview) -> None:
+    """Write `path` whole or not at all."""
+    with replacing(path) as tmp:
+        write_file(tmp, data)
+
+
 def copy_file(source: str, destination: str) -> None:
     """Copy `source` to `destination`, whole or not at all."""
     import shutil  # not at the top: most builds copy nothing
 
-    tmp = destination + ".tmp"
-    try:
+    with replacing(destination) as tmp:
         shutil.copyfile(source, tmp)
-        os.replace(tmp, destination)
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
 
 
 def _remove_quietly(path: str) -> None:

@@ -10,6 +10,8 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from dumb_pypi.output.files import replacing
+
 if TYPE_CHECKING:
     import tarfile
 
@@ -44,8 +46,8 @@ def write_tarball(root: str, paths: Iterable[str], destination: str, *, mtime: i
         entries[parts] = False
         for end in range(1, len(parts)):
             entries.setdefault(parts[:end], True)
-    tmp = destination + ".tmp"
     with (
+        replacing(destination) as tmp,
         open(tmp, "wb") as raw,
         gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as zipped,
         tarfile.open(fileobj=zipped, mode="w", format=tarfile.GNU_FORMAT) as archive,
@@ -58,4 +60,3 @@ def write_tarball(root: str, paths: Iterable[str], destination: str, *, mtime: i
             with open(os.path.join(root, *parts), "rb") as f:
                 size = os.fstat(f.fileno()).st_size
                 archive.addfile(_info(name, directory=False, size=size, mtime=mtime), f)
-    os.replace(tmp, destination)

@@ -213,6 +213,18 @@ def test_a_deploy_that_does_not_fit_leaves_the_served_release(lists: dict[str, P
     assert run_cli("deploy", small, dest).stdout.startswith(f"deploy: {dest} already serves")
 
 
+def test_a_tarball_that_does_not_fit_leaves_the_old_one(lists: dict[str, Path], tmp_path: Path,
+                                                         small_disk: Path) -> None:
+    tarball = small_disk / "index.tar.gz"
+    assert _build(lists["small"], tmp_path / "small", "--tarball", tarball).returncode == 0
+    (small_disk / "filler").write_bytes(bytes(30 << 20))  # the 71k tarball (~25 MB) no longer fits
+    before = _everything(small_disk)
+    result = _build(lists["huge"], tmp_path / "huge", "--tarball", tarball)
+    assert result.returncode == 1
+    one_line_error(result.stderr, f"{tarball}: No space left on device")
+    assert _everything(small_disk) == before  # the old tarball; no partial one beside it
+
+
 def test_a_read_only_file_system(lists: dict[str, Path], small_disk: Path) -> None:
     out = small_disk / "out"
     assert _build(lists["small"], out).returncode == 0

@@ -124,10 +124,21 @@ def rendered(page: Page, selector: str) -> bool:
 
 def text(page: Page, selector: str) -> str | None:
     """The text a person sees in the first element matching `selector`
-    (innerText, whitespace collapsed); None if there is no such element."""
-    found: str | None = page.evaluate(
-        f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
-        " return e ? e.innerText.replace(/\\s+/g, ' ').trim() : null; })()")
+    (innerText, whitespace collapsed); None if there is no such element.
+    As a person would, it scrolls the element into view and waits for a frame
+    to be drawn: the home page's rows (content-visibility: auto) are rendered
+    only once a frame finds them on screen, and until then their innerText is
+    empty (right after the load event, about one run in four here)."""
+    found: str | None = page.evaluate(f"""(async () => {{
+      const e = document.querySelector({json.dumps(selector)});
+      if (!e) {{ return null; }}
+      const [x, y] = [window.scrollX, window.scrollY];
+      e.scrollIntoView({{block: "nearest"}});
+      await new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn)));
+      const seen = e.innerText.replace(/\\s+/g, " ").trim();
+      window.scrollTo(x, y);
+      return seen;
+    }})()""")
     return found
 
 

@@ -70,6 +70,24 @@ def _build(listing: Path, out: Path, *args: str | Path) -> subprocess.CompletedP
     return run_cli("--package-list", listing, "--output-dir", out, *COMMON, *args, check=False)
 
 
+@pytest.fixture(scope="module")
+def indexes(lists: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Deploy sources, built once: the trees of the small and other lists (3,600
+    files, ~8 MB each), the small one's tarball; `huge_index` is the 71k tree."""
+    work = tmp_path_factory.mktemp("indexes")
+    assert _build(lists["small"], work / "small", "--tarball", work / "small.tar.gz").returncode == 0
+    assert _build(lists["other"], work / "other").returncode == 0
+    return {"small": work / "small", "small.tar.gz": work / "small.tar.gz", "other": work / "other"}
+
+
+@pytest.fixture(scope="module")
+def huge_index(lists: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tree of the 71k list: 86k files, a deploy that takes seconds."""
+    tree = tmp_path_factory.mktemp("huge") / "huge"
+    assert _build(lists["huge"], tree).returncode == 0
+    return tree
+
+
 # One run at a time per output directory.
 
 def _hold_lock(directory: Path) -> int:
@@ -198,28 +216,43 @@ def test_a_full_disk_never_makes_a_new_directory(lists: dict[str, Path], small_d
     assert list(small_disk.iterdir()) == []
 
 
-def test_a_deploy_that_does_not_fit_leaves_the_served_release(lists: dict[str, Path], tmp_path: Path,
-                                                               small_disk: Path) -> None:
-    small, huge, dest = tmp_path / "small", tmp_path / "huge", small_disk / "dest"
-    assert _build(lists["small"], small).returncode == 0
-    assert _build(lists["huge"], huge).returncode == 0  # 149 MB: more than the disk
-    run_cli("deploy", small, dest)
+def test_a_deploy_that_does_not_fit_leaves_the_served_release(indexes: dict[str, Path], small_disk: Path) -> None:
+    dest = small_disk / "dest"
+    run_cli("deploy", indexes["other"], dest)
+    _fill(small_disk, leave=1 << 20)  # the small tree shares no file with it: ~8 MB more
     before = _everything(small_disk)
-    result = run_cli("deploy", huge, dest, check=False)
+    result = run_cli("deploy", indexes["small"], dest, check=False)
     assert result.returncode == 1
     one_line_error(result.stderr, "No space left on device")
     # The release being written is gone with its space; `current` still serves the old one.
     assert _everything(small_disk) == before
-    assert run_cli("deploy", small, dest).stdout.startswith(f"deploy: {dest} already serves")
+    assert run_cli("deploy", indexes["other"], dest).stdout.startswith(f"deploy: {dest} already serves")
+
+
+def test_a_tarball_source_that_does_not_fit_in_tmpdir(indexes: dict[str, Path], tmp_path: Path,
+                                                      small_disk: Path) -> None:
+    # A tarball SRC is extracted to a temporary folder (TMPDIR): when that is full,
+    # the deploy stops with one line, and neither the folder nor a half release is left.
+    dest = tmp_path / "dest"
+    run_cli("deploy", indexes["other"], dest)
+    served = read_tree(dest / "current")
+    _fill(small_disk, leave=1 << 20)  # the small tarball's files take ~8 MB
+    result = run_cli("deploy", indexes["small.tar.gz"], dest, env={**cli_env(), "TMPDIR": str(small_disk)},
+                     check=False)
+    assert result.returncode == 1
+    one_line_error(result.stderr, "No space left on device")
+    assert [path.name for path in small_disk.iterdir()] == ["filler"]
+    assert read_tree(dest / "current") == served
+    assert [path.name for path in (dest / "releases").iterdir()] == [os.readlink(dest / "current").split("/")[1]]
 
 
 def test_a_tarball_that_does_not_fit_leaves_the_old_one(lists: dict[str, Path], tmp_path: Path,
                                                          small_disk: Path) -> None:
     tarball = small_disk / "index.tar.gz"
     assert _build(lists["small"], tmp_path / "small", "--tarball", tarball).returncode == 0
-    (small_disk / "filler").write_bytes(bytes(30 << 20))  # the 71k tarball (~25 MB) no longer fits
+    _fill(small_disk, leave=64 << 10)  # another tarball of 3,000 files (~500 kB) no longer fits
     before = _everything(small_disk)
-    result = _build(lists["huge"], tmp_path / "huge", "--tarball", tarball)
+    result = _build(lists["other"], tmp_path / "other", "--tarball", tarball)
     assert result.returncode == 1
     one_line_error(result.stderr, f"{tarball}: No space left on device")
     assert _everything(small_disk) == before  # the old tarball; no partial one beside it
@@ -236,9 +269,14 @@ def test_a_read_only_file_system(lists: dict[str, Path], small_disk: Path) -> No
     assert _everything(small_disk) == before
 
 
-def _fill(disk: Path) -> None:
-    """Take every free block of `disk` (what is left is slack in files' last blocks)."""
+def _fill(disk: Path, leave: int = 0) -> None:
+    """Take the free blocks of `disk` but about `leave` bytes; with none left,
+    what remains is slack in the last blocks of files."""
     with open(disk / "filler", "wb", buffering=0) as filler:
+        if leave:
+            free = os.statvfs(disk)
+            filler.write(bytes(max(0, free.f_bavail * free.f_frsize - leave)))
+            return
         for size in (1 << 20, 4096, 1):
             try:
                 while filler.write(bytes(size)):
@@ -330,6 +368,24 @@ def test_a_killed_update_then_the_old_list_gives_the_old_index(lists: dict[str, 
         assert read_tree(out) == expected
         exactly_as_manifest(out)
     assert killed >= 3, "the build finished before most kills: the test proved little"
+
+
+def test_a_killed_deploy_leaves_the_served_release(indexes: dict[str, Path], huge_index: Path, tmp_path: Path) -> None:
+    small, huge, dest = indexes["small"], huge_index, tmp_path / "dest"
+    run_cli("deploy", small, dest)
+    served = read_tree(dest / "current")
+    proc = subprocess.Popen([sys.executable, "-m", "dumb_pypi", "deploy", str(huge), str(dest)], env=cli_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list((dest / "releases").glob(".staging-*/pypi")) and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the new release is half-written
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert list((dest / "releases").glob(".staging-*")), "the deploy finished before the kill: the test proved little"
+    assert read_tree(dest / "current") == served
+    # The next deploy drops what the killed one left.
+    assert run_cli("deploy", small, dest).stdout.startswith(f"deploy: {dest} already serves")
+    assert not list((dest / "releases").glob(".staging-*"))
 
 
 # Inputs that vanish.

@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              " (by default the destination's manifest.json is trusted)")
     parser.add_argument("--dry-run", action="store_true", help="S3 DEST: print what would change, change nothing")
     parser.add_argument("--no-wait", action="store_true",
-                        help="directory DEST: if another deploy is running there, fail at once instead of waiting")
+                        help="if another deploy is writing DEST, fail at once instead of waiting")
 
 
 def _run(args: argparse.Namespace) -> str:
@@ -62,7 +62,8 @@ def _run(args: argparse.Namespace) -> str:
 
         bucket = connect(parse_s3_url(dest), args.endpoint_url)  # before any work: the S3 client may be missing
         with open_source(src) as tree:
-            return deploy_s3(tree, bucket, args.jobs, _log, dry_run=args.dry_run, verify=args.verify)
+            return deploy_s3(tree, bucket, args.jobs, _log, dry_run=args.dry_run, verify=args.verify,
+                             wait=not args.no_wait)
     if "://" in dest:
         raise DeployError(f"DEST {dest!r}: only local directories and s3:// URLs are supported")
     if args.endpoint_url or args.dry_run or args.verify:

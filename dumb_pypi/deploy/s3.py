@@ -8,6 +8,7 @@ uploading at once. The prefix is listed only with --verify: then
 every object is checked by size and MD5 (its ETag), and whatever was changed
 or removed behind the deploy's back is uploaded again.
 
+A deploy that writes holds the prefix's lock (s3_lock.py): one at a time.
 Before its first write a deploy records the paths it is about to write in
 `.deploy-pending.json`. A later deploy treats those as its own (it removes
 the ones its tree lacks) and as suspect (it uploads the ones its tree has
@@ -22,8 +23,10 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from typing import NamedTuple
 
 from dumb_pypi.deploy.plan import PHASE_NAMES, Plan, make_plan
+from dumb_pypi.deploy.s3_lock import LEASE, DeployLock
 from dumb_pypi.deploy.s3_store import Bucket, Listed
 from dumb_pypi.deploy.source import MANIFEST, DeployError, Entry, Tree, parse_manifest
 from dumb_pypi.output.manifest import entry_sha256, entry_size
@@ -114,27 +117,56 @@ def _upload(bucket: Bucket, tree: Tree, paths: Sequence[str], jobs: int, progres
         pool.shutdown()
 
 
-def deploy_s3(tree: Tree, bucket: Bucket, jobs: int, log: Callable[[str], None], *,
-              dry_run: bool = False, verify: bool = False) -> str:
-    """Deploy `tree` to `bucket`; returns a one-line summary."""
-    url = bucket.url
-    served = bucket.read(MANIFEST)
-    pending = bucket.read(PENDING)
-    manifest_changed = served != tree.manifest_bytes
-    if not manifest_changed and pending is None and not verify:
-        return f"deploy: {url} already serves {tree.root_digest}; uploaded 0 objects"
-    deployed = _deployed(bucket, served)
-    suspect = _pending_paths(pending)  # an interrupted deploy may have written these
+class _Served(NamedTuple):
+    """What the destination holds, as its manifest and pending note say."""
+
+    manifest: bytes | None
+    pending: bytes | None
+
+    def serves(self, tree: Tree) -> bool:
+        return self.manifest == tree.manifest_bytes and self.pending is None
+
+
+def _served(bucket: Bucket) -> _Served:
+    return _Served(bucket.read(MANIFEST), bucket.read(PENDING))
+
+
+def _plan(tree: Tree, bucket: Bucket, served: _Served, verify: bool) -> tuple[Plan, set[str]]:
+    """The plan, and the paths an interrupted deploy may have written."""
+    deployed = _deployed(bucket, served.manifest)
+    suspect = _pending_paths(served.pending)
     trusted = {p: e for p, e in deployed.items() if p not in suspect}
     intact = _intact(tree, bucket.listing(), trusted) if verify else None
-    plan: Plan = make_plan(tree.files, trusted, set(deployed) | suspect, intact)
+    return make_plan(tree.files, trusted, set(deployed) | suspect, intact), suspect
+
+
+def deploy_s3(tree: Tree, bucket: Bucket, jobs: int, log: Callable[[str], None], *,
+              dry_run: bool = False, verify: bool = False, wait: bool = True, lease: float = LEASE) -> str:
+    """Deploy `tree` to `bucket`; returns a one-line summary. `wait`: for
+    another deploy holding the prefix's lock (see s3_lock.py)."""
+    url = bucket.url
+    served = _served(bucket)
+    if served.serves(tree) and not verify:
+        return f"deploy: {url} already serves {tree.root_digest}; uploaded 0 objects"
     if dry_run:
+        plan, _ = _plan(tree, bucket, served, verify)
         for name, phase in zip(PHASE_NAMES, plan.phases):
             for relpath in phase:
                 log(f"would upload ({name}): {relpath}")
         for relpath in plan.stale:
             log(f"would remove: {relpath}")
         return f"deploy (dry run): {url}: would upload {plan.uploads}, keep {len(plan.unchanged)}, remove {len(plan.stale)}"
+    with DeployLock(bucket, log, wait=wait, lease=lease) as lock:
+        served = _served(bucket)  # again, under the lock: a deploy that held it may have changed both
+        if served.serves(tree) and not verify:
+            return f"deploy: {url} already serves {tree.root_digest}; uploaded 0 objects"
+        return _write(tree, bucket, served, jobs, verify, lock)
+
+
+def _write(tree: Tree, bucket: Bucket, served: _Served, jobs: int, verify: bool, lock: DeployLock) -> str:
+    url = bucket.url
+    plan, suspect = _plan(tree, bucket, served, verify)
+    manifest_changed = served.manifest != tree.manifest_bytes
     uploads = [path for phase in plan.phases for path in phase]
     if uploads or plan.stale or manifest_changed:
         # Remember what this deploy may leave behind, before writing any of it.
@@ -146,9 +178,11 @@ def deploy_s3(tree: Tree, bucket: Bucket, jobs: int, log: Callable[[str], None],
     try:
         for phase in plan.phases:  # one after the other: see plan.py
             if phase:
+                lock.check()
                 sent += _upload(bucket, tree, phase, jobs, progress)
     finally:
         progress.close()
+    lock.check()
     if plan.stale:
         bucket.delete(plan.stale)
     if manifest_changed:

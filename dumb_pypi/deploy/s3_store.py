@@ -160,6 +160,10 @@ def _describe(error: Exception) -> str:
     return " ".join(text.split("\n\n", 1)[0].split())  # the rest is debugging hints
 
 
+# The deploy's own objects (its lock): never cached, never part of the index.
+_PRIVATE = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+
+
 class Bucket:
     """A prefix of a bucket; every failure names the object and the reason."""
 
@@ -191,6 +195,41 @@ class Bucket:
             self._obstore.put(self._store, relpath, body, attributes=attributes, use_multipart=False)
         except self._errors as error:
             raise DeployError(f"{self.url}: uploading {relpath} failed ({_describe(error)})") from None
+
+    def create(self, relpath: str, body: bytes) -> str | None:
+        """Write `relpath` only if no such object exists (If-None-Match: *);
+        its ETag, or None when there is one."""
+        from obstore.exceptions import AlreadyExistsError, PreconditionError
+
+        try:
+            return str(self._obstore.put(self._store, relpath, body, mode="create", attributes=_PRIVATE,
+                                         use_multipart=False)["e_tag"])
+        except (AlreadyExistsError, PreconditionError):
+            return None
+        except self._errors as error:
+            raise DeployError(f"{self.url}: creating {relpath} failed ({_describe(error)})") from None
+
+    def replace(self, relpath: str, body: bytes, etag: str) -> str | None:
+        """Overwrite `relpath` only if its ETag is still `etag` (If-Match);
+        the new ETag, or None when the object changed or is gone."""
+        from obstore.exceptions import PreconditionError
+
+        try:
+            return str(self._obstore.put(self._store, relpath, body, mode={"e_tag": etag}, attributes=_PRIVATE,
+                                         use_multipart=False)["e_tag"])
+        except (PreconditionError, FileNotFoundError):
+            return None
+        except self._errors as error:
+            raise DeployError(f"{self.url}: replacing {relpath} failed ({_describe(error)})") from None
+
+    def etag(self, relpath: str) -> str | None:
+        """The object's ETag, or None when there is none."""
+        try:
+            return str(self._obstore.head(self._store, relpath)["e_tag"])
+        except FileNotFoundError:
+            return None
+        except self._errors as error:
+            raise DeployError(f"{self.url}: reading {relpath} failed ({_describe(error)})") from None
 
     def delete(self, relpaths: Sequence[str]) -> None:
         """Remove objects (absent ones are fine); DeleteObjects, 1000 keys a request."""

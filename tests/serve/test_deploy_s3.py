@@ -7,7 +7,9 @@ import json
 import os
 import posixpath
 import re
+import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +27,7 @@ pytestmark = pytest.mark.serve
 sys.path.insert(0, str(REPO))  # the in-process tests call the deploy code directly
 
 from dumb_pypi.deploy.s3 import PENDING, deploy_s3
+from dumb_pypi.deploy.s3_lock import LOCK, DeployLock
 from dumb_pypi.deploy.s3_store import Bucket, connect, parse_s3_url
 from dumb_pypi.deploy.source import DeployError, open_source
 from dumb_pypi.serve.policy import cache_control, content_type
@@ -283,8 +286,19 @@ class Watched:
         self._bucket.put(relpath, *args)
 
     def delete(self, relpaths: list[str]) -> None:
-        self._before("delete", list(relpaths))
+        if list(relpaths) != [LOCK]:  # the lock is not the index's (a lock left behind: see the lease's test)
+            self._before("delete", list(relpaths))
         self._bucket.delete(relpaths)
+
+    # The deploy lock's requests, passed on unwatched.
+    def create(self, relpath: str, body: bytes) -> str | None:
+        return self._bucket.create(relpath, body)
+
+    def replace(self, relpath: str, body: bytes, etag: str) -> str | None:
+        return self._bucket.replace(relpath, body, etag)
+
+    def etag(self, relpath: str) -> str | None:
+        return self._bucket.etag(relpath)
 
 
 def _served_is_whole(client: Any, bucket: str, prefix: str) -> list[str]:
@@ -404,8 +418,6 @@ def test_interrupted_anywhere_then_any_deploy_converges(
 
 def test_progress_on_a_terminal_only(s3: S3Server, bucket: str, base: str, index: Index) -> None:
     """On a terminal: `uploading done/total (rate/s)`, rewritten in place; in a log: nothing."""
-    import subprocess
-
     total = len(manifest(index.tree))
     leader, follower = os.openpty()
     command = [sys.executable, "-m", "dumb_pypi", "deploy", str(index.tree), f"s3://{bucket}/{base}/tty",
@@ -430,3 +442,70 @@ def test_progress_on_a_terminal_only(s3: S3Server, bucket: str, base: str, index
     result = run_cli("deploy", str(index.tree), f"s3://{bucket}/{base}/log2", "--endpoint-url", s3.endpoint,
                      env=cli_env(**s3.env))
     assert "\r" not in result.stderr and "dumb-pypi: uploading" not in result.stderr
+
+
+# --- one deploy at a time -----------------------------------------------------
+
+
+def _exactly(client: Any, bucket: str, prefix: str, tree: Path) -> bool:
+    """The prefix holds `tree` and nothing else (no lock, no pending note)."""
+    stored, expected = _objects(client, bucket, prefix), manifest(tree)
+    return set(stored) == set(expected) | {"manifest.json"} and all(
+        stored[path] == (tree / path).read_bytes() for path in [*expected, "manifest.json"])
+
+
+def _start_deploy(s3: S3Server, tree: Path, dest: str, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "dumb_pypi", "deploy", str(tree), dest, "--endpoint-url",
+                             s3.endpoint, *extra], env=cli_env(**s3.env), cwd=REPO, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_a_deploy_waits_for_the_one_writing_the_prefix(
+    s3: S3Server, client: Any, endpoint: str, bucket: str, base: str, index: Index, changed: Index
+) -> None:
+    dest = f"s3://{bucket}/{base}"
+    _cli_deploy(s3, index.tree, dest)
+    with DeployLock(connect(parse_s3_url(dest), endpoint), lambda line: None, wait=False):  # another deploy
+        refused = _start_deploy(s3, changed.tree, dest, "--no-wait")
+        _, err = refused.communicate(timeout=120)
+        assert refused.returncode == 1 and "another run is writing" in err and "Traceback" not in err, err
+        waiting = _start_deploy(s3, changed.tree, dest)
+        assert waiting.stderr is not None
+        assert "waiting for it to finish" in waiting.stderr.readline()
+        time.sleep(1.0)
+        assert waiting.poll() is None, "it went on while the lock was held"
+        assert LOCK in _objects(client, bucket, f"{base}/")
+    _, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
+    assert _exactly(client, bucket, f"{base}/", changed.tree)
+
+
+def test_two_deploys_started_together_leave_one_whole_tree(
+    s3: S3Server, client: Any, bucket: str, base: str, index: Index, one_wheel: Index, changed: Index
+) -> None:
+    # Without the lock, each uploads what differs from the manifest both started
+    # from, and the prefix ends as a mix under the last one's manifest.
+    dest = f"s3://{bucket}/{base}"
+    _cli_deploy(s3, index.tree, dest)
+    runs = [_start_deploy(s3, tree.tree, dest) for tree in (changed, one_wheel)]
+    results = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], results
+    assert any(_exactly(client, bucket, f"{base}/", tree.tree) for tree in (changed, one_wheel))
+    assert _served_is_whole(client, bucket, f"{base}/") == []
+
+
+def test_a_lock_left_by_a_killed_deploy_is_taken_over(
+    client: Any, endpoint: str, bucket: str, base: str, index: Index
+) -> None:
+    dest = f"s3://{bucket}/{base}"
+    client.put_object(Bucket=bucket, Key=f"{base}/{LOCK}", Body=b'{"owner": "a-killed-deploy:1", "beat": 1}')
+    lines: list[str] = []
+    started = time.monotonic()
+    with open_source(str(index.tree)) as source:
+        summary = deploy_s3(source, connect(parse_s3_url(dest), endpoint), 8, lines.append, lease=1.0)
+    assert time.monotonic() - started >= 1.0
+    assert "now serves" in summary
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(f"dumb-pypi deploy: another run is writing s3://{bucket}/{base}/; waiting"), lines
+    assert lines[1].startswith(f"dumb-pypi deploy: took over s3://{bucket}/{base}/{LOCK}, unchanged for 1 s"), lines
+    assert _exactly(client, bucket, f"{base}/", index.tree)

@@ -509,3 +509,46 @@ def test_a_lock_left_by_a_killed_deploy_is_taken_over(
     assert lines[0].startswith(f"dumb-pypi deploy: another run is writing s3://{bucket}/{base}/; waiting"), lines
     assert lines[1].startswith(f"dumb-pypi deploy: took over s3://{bucket}/{base}/{LOCK}, unchanged for 1 s"), lines
     assert _exactly(client, bucket, f"{base}/", index.tree)
+
+
+class _Stalled:
+    """A Bucket whose lock heartbeats hang until `resume` is set (a deploy stopped, say, in a debugger)."""
+
+    def __init__(self, bucket: Bucket) -> None:
+        import threading
+
+        self._bucket = bucket
+        self.url = bucket.url
+        self.resume = threading.Event()
+
+    def create(self, relpath: str, body: bytes) -> str | None:
+        return self._bucket.create(relpath, body)
+
+    def replace(self, relpath: str, body: bytes, etag: str) -> str | None:
+        self.resume.wait()
+        return self._bucket.replace(relpath, body, etag)
+
+    def delete(self, relpaths: list[str]) -> None:
+        self._bucket.delete(relpaths)
+
+
+def test_a_deploy_whose_lock_was_taken_over_stops(client: Any, endpoint: str, bucket: str, base: str) -> None:
+    url = parse_s3_url(f"s3://{bucket}/{base}")
+    stalled = _Stalled(connect(url, endpoint))
+    first = DeployLock(stalled, lambda line: None, wait=False, lease=1.0)  # type: ignore[arg-type]
+    # The second waits a lease for a heartbeat that hangs, then takes the lock over.
+    with first, DeployLock(connect(url, endpoint), lambda line: None, wait=True, lease=1.0) as second:
+        stalled.resume.set()  # the first one's next heartbeat finds the lock is not its own
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                first.check()
+            except DeployError as error:
+                assert "another deploy took over .deploy-lock.json" in str(error)
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the first deploy never noticed")
+        second.check()  # the second one holds it
+        assert LOCK in _objects(client, bucket, f"{base}/")
+    assert LOCK not in _objects(client, bucket, f"{base}/")  # the holder removed it; the first one left it alone

@@ -5,7 +5,8 @@ from the manifest they both started from, and leave a mix of the two trees
 under whichever manifest came last (which the next deploy then trusts). So a
 deploy that writes holds a lock first: the object `.deploy-lock.json`,
 created only if it does not exist (a conditional PUT, If-None-Match: *; AWS
-S3, R2, MinIO and SeaweedFS honour it).
+S3, R2, MinIO and SeaweedFS honour it; a store that answers 501 gets a
+warning and a deploy without a lock, as before there was one).
 
 A deploy that finds the lock waits for it to go (or, with --no-wait, stops).
 The holder rewrites the lock every few seconds; a lock whose ETag has not
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import final
 
-from dumb_pypi.deploy.s3_store import Bucket
+from dumb_pypi.deploy.s3_store import Bucket, ConditionalWritesUnsupported
 from dumb_pypi.deploy.source import DeployError
 
 __all__ = ["LEASE", "LOCK", "DeployLock"]
@@ -55,7 +56,13 @@ class DeployLock:
         return json.dumps({"owner": self._owner, "beat": self._beats}).encode()
 
     def __enter__(self) -> DeployLock:
-        self._etag = self._bucket.create(LOCK, self._body())
+        try:
+            self._etag = self._bucket.create(LOCK, self._body())
+        except ConditionalWritesUnsupported as error:
+            # As before there was a lock: the deploy works, but nothing stops a second one.
+            self._log(f"dumb-pypi deploy: warning: {error}; deploying without a lock:"
+                      " run one deploy to this prefix at a time")
+            return self  # no heartbeat: nothing to keep fresh or remove
         if self._etag is None:
             self._take()
         self._heart = threading.Thread(target=self._heartbeat, name="deploy-lock", daemon=True)
@@ -104,8 +111,9 @@ class DeployLock:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  tb: TracebackType | None) -> None:
         self._stop.set()
-        if self._heart is not None:
-            self._heart.join()
+        if self._heart is None:
+            return  # no lock was taken (the store does not do conditional writes)
+        self._heart.join()
         if self._lost:
             return
         try:

@@ -160,6 +160,10 @@ def _describe(error: Exception) -> str:
     return " ".join(text.split("\n\n", 1)[0].split())  # the rest is debugging hints
 
 
+class ConditionalWritesUnsupported(DeployError):
+    """The store refuses If-None-Match on PUT (some S3-compatible stores)."""
+
+
 # The deploy's own objects (its lock): never cached, never part of the index.
 _PRIVATE = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
@@ -207,6 +211,10 @@ class Bucket:
         except (AlreadyExistsError, PreconditionError):
             return None
         except self._errors as error:
+            code = _S3_CODE.search(str(error))
+            if (code and code.group(1) == "NotImplemented") or "501 Not Implemented" in str(error):
+                raise ConditionalWritesUnsupported(f"{self.url}: the store does not do conditional writes"
+                                                   f" ({_describe(error)})") from None
             raise DeployError(f"{self.url}: creating {relpath} failed ({_describe(error)})") from None
 
     def replace(self, relpath: str, body: bytes, etag: str) -> str | None:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))  # the in-process tests call the deploy code direc
 
 from dumb_pypi.deploy.s3 import PENDING, deploy_s3
 from dumb_pypi.deploy.s3_lock import LOCK, DeployLock
-from dumb_pypi.deploy.s3_store import Bucket, connect, parse_s3_url
+from dumb_pypi.deploy.s3_store import Bucket, ConditionalWritesUnsupported, connect, parse_s3_url
 from dumb_pypi.deploy.source import DeployError, open_source
 from dumb_pypi.serve.policy import cache_control, content_type
 
@@ -552,3 +552,58 @@ def test_a_deploy_whose_lock_was_taken_over_stops(client: Any, endpoint: str, bu
         second.check()  # the second one holds it
         assert LOCK in _objects(client, bucket, f"{base}/")
     assert LOCK not in _objects(client, bucket, f"{base}/")  # the holder removed it; the first one left it alone
+
+
+def test_a_store_without_conditional_writes_deploys_with_a_warning(
+    client: Any, endpoint: str, bucket: str, base: str, index: Index
+) -> None:
+    class NoConditionalWrites(Watched):
+        def create(self, relpath: str, body: bytes) -> str | None:
+            raise ConditionalWritesUnsupported(f"{self.url}: the store does not do conditional writes"
+                                               " (NotImplemented: A header you provided implies functionality"
+                                               " that is not implemented)")
+
+    dest = f"s3://{bucket}/{base}"
+    lines: list[str] = []
+    store: Any = NoConditionalWrites(connect(parse_s3_url(dest), endpoint), lambda *_: None)
+    with open_source(str(index.tree)) as source:
+        summary = deploy_s3(source, store, 8, lines.append)
+    assert "now serves" in summary
+    assert len(lines) == 1 and lines[0].startswith(f"dumb-pypi deploy: warning: s3://{bucket}/{base}/: the store"
+                                                   " does not do conditional writes (NotImplemented"), lines
+    assert _exactly(client, bucket, f"{base}/", index.tree)
+
+
+def test_a_501_to_a_conditional_put_is_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a store without conditional writes answers (a loopback stand-in:
+    501 NotImplemented to a PUT with If-None-Match) is ConditionalWritesUnsupported."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class NoConditionalPuts(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_PUT(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = b""
+            if "If-None-Match" in self.headers:
+                body = (b"<Error><Code>NotImplemented</Code><Message>A header you provided implies"
+                        b" functionality that is not implemented</Message></Error>")
+            self.send_response(501 if body else 200)
+            self.send_header("ETag", '"0"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "dumb-pypi-test")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NoConditionalPuts)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        store = connect(parse_s3_url("s3://bucket/prefix"), f"http://127.0.0.1:{server.server_port}")
+        with pytest.raises(ConditionalWritesUnsupported, match=r"does not do conditional writes \(NotImplemented: "):
+            store.create(LOCK, b"{}")
+        store.put("simple/index.html", b"", "text/html", "no-cache", None)  # a plain PUT works
+    finally:
+        server.shutdown()

@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from dumb_pypi.deploy.source import MANIFEST, DeployError, Entry, Tree, parse_manifest, read_manifest
-from dumb_pypi.output.files import naming
+from dumb_pypi.output.files import write_file
 from dumb_pypi.output.lock import locked
 from dumb_pypi.output.manifest import entry_size, root_digest_in
 from dumb_pypi.progress import Progress
@@ -131,8 +131,7 @@ def _write_release(tree: Tree, staging: Path, previous: Path | None) -> int:
         os.chmod(target, 0o644)
         progress.count()
     progress.close()
-    with naming(str(staging / MANIFEST)):
-        (staging / MANIFEST).write_bytes(tree.manifest_bytes)
+    write_file(str(staging / MANIFEST), tree.manifest_bytes)  # a full disk's error names it
     os.chmod(staging / MANIFEST, 0o644)
     return linked
 

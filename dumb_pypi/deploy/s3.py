@@ -145,9 +145,10 @@ def deploy_s3(tree: Tree, bucket: Bucket, jobs: int, log: Callable[[str], None],
     """Deploy `tree` to `bucket`; returns a one-line summary. `wait`: for
     another deploy holding the prefix's lock (see s3_lock.py)."""
     url = bucket.url
+    nothing_to_do = f"deploy: {url} already serves {tree.root_digest}; uploaded 0 objects"
     served = _served(bucket)
     if served.serves(tree) and not verify:
-        return f"deploy: {url} already serves {tree.root_digest}; uploaded 0 objects"
+        return nothing_to_do
     if dry_run:
         plan, _ = _plan(tree, bucket, served, verify)
         for name, phase in zip(PHASE_NAMES, plan.phases):
@@ -159,7 +160,7 @@ def deploy_s3(tree: Tree, bucket: Bucket, jobs: int, log: Callable[[str], None],
     with DeployLock(bucket, log, wait=wait, lease=lease) as lock:
         served = _served(bucket)  # again, under the lock: a deploy that held it may have changed both
         if served.serves(tree) and not verify:
-            return f"deploy: {url} already serves {tree.root_digest}; uploaded 0 objects"
+            return nothing_to_do
         return _write(tree, bucket, served, jobs, verify, lock)
 
 

@@ -206,8 +206,7 @@ class Bucket:
         from obstore.exceptions import AlreadyExistsError, PreconditionError
 
         try:
-            return str(self._obstore.put(self._store, relpath, body, mode="create", attributes=_PRIVATE,
-                                         use_multipart=False)["e_tag"])
+            return self._put_private(relpath, body, "create")
         except (AlreadyExistsError, PreconditionError):
             return None
         except self._errors as error:
@@ -223,12 +222,16 @@ class Bucket:
         from obstore.exceptions import PreconditionError
 
         try:
-            return str(self._obstore.put(self._store, relpath, body, mode={"e_tag": etag}, attributes=_PRIVATE,
-                                         use_multipart=False)["e_tag"])
+            return self._put_private(relpath, body, {"e_tag": etag})
         except (PreconditionError, FileNotFoundError):
             return None
         except self._errors as error:
             raise DeployError(f"{self.url}: replacing {relpath} failed ({_describe(error)})") from None
+
+    def _put_private(self, relpath: str, body: bytes, mode: Any) -> str:
+        """A conditional PUT of one of the deploy's own objects; the new ETag."""
+        return str(self._obstore.put(self._store, relpath, body, mode=mode, attributes=_PRIVATE,
+                                     use_multipart=False)["e_tag"])
 
     def etag(self, relpath: str) -> str | None:
         """The object's ETag, or None when there is none."""

@@ -511,25 +511,18 @@ def test_a_lock_left_by_a_killed_deploy_is_taken_over(
     assert _exactly(client, bucket, f"{base}/", index.tree)
 
 
-class _Stalled:
+class _Stalled(Watched):
     """A Bucket whose lock heartbeats hang until `resume` is set (a deploy stopped, say, in a debugger)."""
 
     def __init__(self, bucket: Bucket) -> None:
         import threading
 
-        self._bucket = bucket
-        self.url = bucket.url
+        super().__init__(bucket, lambda op, paths: None)
         self.resume = threading.Event()
-
-    def create(self, relpath: str, body: bytes) -> str | None:
-        return self._bucket.create(relpath, body)
 
     def replace(self, relpath: str, body: bytes, etag: str) -> str | None:
         self.resume.wait()
-        return self._bucket.replace(relpath, body, etag)
-
-    def delete(self, relpaths: list[str]) -> None:
-        self._bucket.delete(relpaths)
+        return super().replace(relpath, body, etag)
 
 
 def test_a_deploy_whose_lock_was_taken_over_stops(client: Any, endpoint: str, bucket: str, base: str) -> None:

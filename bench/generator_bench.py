@@ -3,11 +3,14 @@
 
 Measures, each as the median of --runs interleaved runs (so both tools see the
 same machine load):
-  * full build of the list into a new directory: wall time and peak memory,
-    both as the main process's ru_maxrss (which does not see worker
-    processes) and as the peak of the sum of PSS (/proc/<pid>/smaps_rollup)
-    over the whole process tree, sampled every 20 ms in one extra full
-    build per tool (sampling costs CPU, so the timed runs do not sample);
+  * full build of the list into a new directory: wall time; CPU time, user
+    + system of every process (divided by the machine's cores, the least
+    wall time any schedule of that work could take: see cpu_breakdown.py
+    for what it is made of); and peak memory, both as the main process's
+    ru_maxrss (which does not see worker processes) and as the peak of the
+    sum of PSS (/proc/<pid>/smaps_rollup) over the whole process tree,
+    sampled every 20 ms in one extra full build per tool (sampling costs
+    CPU, so the timed runs do not sample);
   * partial rebuild after adding one file (--previous-package-list): wall
     time and peak RSS (one process each);
   * the partial floor: reading and comparing both lists, then rewriting and
@@ -85,6 +88,17 @@ for page in pages:
 """
 
 
+def at_hand(package_list: str, work: str) -> str:
+    """The list to read: `package_list`, or when that is the default and
+    ../shared is missing, the repository's copy, unpacked into `work`."""
+    if package_list != DEFAULT_LIST or os.path.exists(DEFAULT_LIST):
+        return package_list
+    unpacked = os.path.join(work, "package-list-huge.txt")
+    with gzip.open(VENDORED_LIST, "rb") as source, open(unpacked, "wb") as copy:
+        shutil.copyfileobj(source, copy)
+    return unpacked
+
+
 ROOT_PAGES = ("manifest.json", "packages.json", "index.html", "simple/index.html", "simple/index.json", "feed.xml")
 
 
@@ -102,6 +116,7 @@ class Run(NamedTuple):
     seconds: float
     max_rss_kib: int  # ru_maxrss: the peak of the main process alone (workers not counted)
     peak_pss_kib: int  # the peak of the sum of PSS over the whole process tree (0: not measured)
+    cpu_seconds: float = 0.0  # user + system, of the process and the children it waited for (its workers)
 
 
 def _children() -> dict[int, list[int]]:
@@ -162,7 +177,7 @@ def timed(argv: list[str], env: dict[str, str] | None = None, *, sample: bool = 
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"failed ({process.returncode}): {' '.join(argv)}")
-    return Run(seconds, usage.ru_maxrss, peak)
+    return Run(seconds, usage.ru_maxrss, peak, usage.ru_utime + usage.ru_stime)
 
 
 def reference_executable(venv: str) -> str:
@@ -238,10 +253,7 @@ def main() -> int:
     work = args.workdir or tempfile.mkdtemp(prefix="dumb-pypi-bench-")
     os.makedirs(work, exist_ok=True)
     ours = [installed_ours(work)]
-    if args.list == DEFAULT_LIST and not os.path.exists(DEFAULT_LIST):
-        args.list = os.path.join(work, "package-list-huge.txt")
-        with gzip.open(VENDORED_LIST, "rb") as source, open(args.list, "wb") as copy:
-            shutil.copyfileobj(source, copy)
+    args.list = at_hand(args.list, work)
     new_list = os.path.join(work, "plus-one.txt")
     with open(args.list) as f, open(new_list, "w") as plus_one:
         plus_one.write(f.read().rstrip("\n") + f"\n{EXTRA_FILE}\n")
@@ -287,7 +299,8 @@ def main() -> int:
         shutil.rmtree(out)
 
     def median(runs: list[Run]) -> Run:
-        return Run(statistics.median(r.seconds for r in runs), int(statistics.median(r.max_rss_kib for r in runs)), 0)
+        return Run(statistics.median(r.seconds for r in runs), int(statistics.median(r.max_rss_kib for r in runs)), 0,
+                   statistics.median(r.cpu_seconds for r in runs))
 
     ref_full = median(full["dumb-pypi 1.15"])._replace(peak_pss_kib=pss["dumb-pypi 1.15"])
     our_full = median(full["ours"])._replace(peak_pss_kib=pss["ours"])
@@ -298,6 +311,8 @@ def main() -> int:
         "full_seconds": {"reference": ref_full.seconds, "ours": our_full.seconds, "floor": floor_run.seconds},
         "partial_seconds": {"reference": ref_partial.seconds, "ours": our_partial.seconds,
                             "floor": partial_floor_run.seconds},
+        "full_cpu_seconds": {"reference": ref_full.cpu_seconds, "ours": our_full.cpu_seconds,
+                             "cores": os.cpu_count() or 1},
         "peak_rss_kib": {"reference": ref_full.max_rss_kib, "ours": our_full.max_rss_kib},
         "partial_peak_rss_kib": {"reference": ref_partial.max_rss_kib, "ours": our_partial.max_rss_kib},
         "peak_tree_pss_kib": {"reference": ref_full.peak_pss_kib, "ours": our_full.peak_pss_kib},
@@ -320,6 +335,7 @@ def main() -> int:
     print(f"our tree: {files} files, {size / 1e6:.1f} MB")
     print(f"{'':28}{'dumb-pypi 1.15':>16}{'ours':>10}{'floor':>10}")
     print(f"{'full build (s)':28}{ref_full.seconds:16.2f}{our_full.seconds:10.2f}{floor_run.seconds:10.2f}")
+    print(f"{'full build, CPU (s)':28}{ref_full.cpu_seconds:16.2f}{our_full.cpu_seconds:10.2f}")
     print(f"{'partial, +1 file (s)':28}{ref_partial.seconds:16.2f}{our_partial.seconds:10.2f}"
           f"{partial_floor_run.seconds:10.2f}")
     print(f"{'peak RSS, main process (MiB)':28}{ref_full.max_rss_kib / 1024:16.1f}{our_full.max_rss_kib / 1024:10.1f}")
@@ -328,6 +344,9 @@ def main() -> int:
     print(f"full build speedup:   {ratios['full_speedup']:.2f}x (target >= 4x)")
     print(f"partial speedup:      {ratios['partial_speedup']:.2f}x against its partial rebuild, "
           f"{ratios['partial_vs_reference_full']:.2f}x against its full build (target >= 10x)")
+    cores = os.cpu_count() or 1
+    print(f"CPU bound:            our full build's CPU (user + system, every process) over {cores} cores is "
+          f"{our_full.cpu_seconds / cores:.2f} s, no schedule is faster; 4x allows {ref_full.seconds / 4:.2f} s")
     print(f"full build / floor:   {ratios['full_vs_floor']:.2f}x (target <= 2x)")
     print(f"partial / its floor:  {ratios['partial_vs_floor']:.2f}x; dumb-pypi 1.15's partial is "
           f"{ratios['reference_partial_vs_floor']:.2f}x the floor (10x faster than it would be "
@@ -340,11 +359,13 @@ def main() -> int:
         name = f"ours@{args.compare}"
         their_full = median(full[name])._replace(peak_pss_kib=pss[name])
         their_partial = median(partial[name])
-        figures[name] = {"full_seconds": their_full.seconds, "partial_seconds": their_partial.seconds,
+        figures[name] = {"full_seconds": their_full.seconds, "full_cpu_seconds": their_full.cpu_seconds,
+                         "partial_seconds": their_partial.seconds,
                          "peak_rss_kib": their_full.max_rss_kib, "peak_tree_pss_kib": their_full.peak_pss_kib,
                          "full_speedup": ref_full.seconds / their_full.seconds,
                          "partial_speedup": ref_partial.seconds / their_partial.seconds}
-        print(f"side by side, {name}: full {their_full.seconds:.2f} s ({ref_full.seconds / their_full.seconds:.2f}x), "
+        print(f"side by side, {name}: full {their_full.seconds:.2f} s ({ref_full.seconds / their_full.seconds:.2f}x, "
+              f"CPU {their_full.cpu_seconds:.2f} s), "
               f"partial {their_partial.seconds:.3f} s ({ref_partial.seconds / their_partial.seconds:.2f}x), "
               f"peak RSS {their_full.max_rss_kib / 1024:.1f} MiB, peak PSS {their_full.peak_pss_kib / 1024:.1f} MiB; "
               f"this checkout: full {our_full.seconds:.2f} s, partial {our_partial.seconds:.3f} s")

@@ -26,14 +26,13 @@ import collections
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from generator_bench import DEFAULT_LIST, at_hand  # the script's own folder is first on sys.path
+from generator_bench import DEFAULT_LIST, at_hand, timed  # the script's own folder is first on sys.path
 
 from dumb_pypi.inputs.lists import list_lines, parse_lines, read_list
 from dumb_pypi.pages.links import Links
@@ -71,14 +70,9 @@ def _timed_pages(pages: Iterator[tuple[str, str]], spent: dict[str, float], coun
 
 def _one_process_build(package_list: str, work: str) -> float:
     """User + system CPU of a real full build in one process (`--jobs 1`), into `work`."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dumb_pypi", "--package-list", package_list, "--output-dir",
-         os.path.join(work, "index"), "--packages-url", "../../pool/", "--no-generate-timestamp", "--jobs", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit("the full build failed")
-    return usage.ru_utime + usage.ru_stime
+    return timed([sys.executable, "-m", "dumb_pypi", "--package-list", package_list, "--output-dir",
+                  os.path.join(work, "index"), "--packages-url", "../../pool/", "--no-generate-timestamp",
+                  "--jobs", "1"]).cpu_seconds
 
 
 def main() -> int:

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from dumb_pypi.deploy.plan import PHASE_NAMES, Plan, make_plan
 from dumb_pypi.deploy.s3_lock import LEASE, DeployLock
-from dumb_pypi.deploy.s3_store import Bucket, Listed
+from dumb_pypi.deploy.s3_store import PRIVATE_CACHE, PRIVATE_TYPE, Bucket, Listed
 from dumb_pypi.deploy.source import MANIFEST, DeployError, Entry, Tree, parse_manifest
 from dumb_pypi.output.manifest import entry_sha256, entry_size
 from dumb_pypi.progress import Progress
@@ -172,7 +172,7 @@ def _write(tree: Tree, bucket: Bucket, served: _Served, jobs: int, verify: bool,
     if uploads or plan.stale or manifest_changed:
         # Remember what this deploy may leave behind, before writing any of it.
         note = json.dumps({"files": sorted(suspect | set(uploads))}).encode()
-        bucket.put(PENDING, note, "application/json", "no-store", None)
+        bucket.put(PENDING, note, PRIVATE_TYPE, PRIVATE_CACHE, None)
     tree.fetch(uploads)
     sent = 0
     progress = Progress("uploading", len(uploads))  # on a terminal only

@@ -32,7 +32,7 @@ from dumb_pypi.deploy.source import DeployError, safe_relpath
 if TYPE_CHECKING:
     from obstore.store import S3Credential, S3Store
 
-__all__ = ["Bucket", "Listed", "S3Url", "connect", "parse_s3_url"]
+__all__ = ["PRIVATE_CACHE", "PRIVATE_TYPE", "Bucket", "Listed", "S3Url", "connect", "parse_s3_url"]
 
 INSTALL_HINT = "pip install 'dumb-pypi[s3]'"
 _S3_CODE = re.compile(r"<Code>([^<]*)</Code>")
@@ -164,8 +164,9 @@ class ConditionalWritesUnsupported(DeployError):
     """The store refuses If-None-Match on PUT (some S3-compatible stores)."""
 
 
-# The deploy's own objects (its lock): never cached, never part of the index.
-_PRIVATE = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+# The deploy's own objects (its lock, its pending note): JSON, never cached, never part of the index.
+PRIVATE_TYPE, PRIVATE_CACHE = "application/json", "no-store"
+_PRIVATE = {"Content-Type": PRIVATE_TYPE, "Cache-Control": PRIVATE_CACHE}
 
 
 class Bucket:
